@@ -186,7 +186,7 @@ function indexSide(
       continue;
     const previous = wireOf.get(dbName);
     if (previous !== undefined) {
-      if (previous !== m.name) {
+      if (previous !== m.name && !(isInbox(previous) && isInbox(m.name))) {
         problems.push({
           code: 'name-collision',
           dbName,
