@@ -3,7 +3,7 @@
 
 import { type FlagStore, FlagStoreBuilder } from './flag-stores.js';
 import { flagsKey, normalizeFlags, sameFlags, unionFlags } from './flags.js';
-import type { UidMapping } from './mapping.js';
+import type { MappingRow, UidMapping } from './mapping.js';
 import { otherSide, type PerSide, SIDES, type Side } from './side.js';
 import { compactUids, formatUidSet } from './uid-set.js';
 
@@ -25,7 +25,10 @@ export interface FullSyncInput {
   mailbox: string;
   /** The mapping rows in scope (all of the mailbox for --repair). */
   mapping: UidMapping;
-  /** Every existing message in scope on each side, by UID. */
+  /**
+   * Every existing message in scope on each side, by UID: for --repair, all UIDs below the
+   * database UIDNEXT (newer ones are new messages); when resuming, the UIDs of interruptedRows.
+   */
   local: ReadonlyMap<number, MessageState>;
   remote: ReadonlyMap<number, MessageState>;
   /** UIDs the server reported VANISHED: known expunged, whatever `missing` says. */
@@ -70,6 +73,18 @@ export interface FullSyncPlan {
   /** Mapped UIDs present on both sides: the new-message fetch must skip them (see planNewMessages). */
   replicated: PerSide<number[]>;
   warnings: string[];
+}
+
+/**
+ * The mapping rows an interrupted run left behind: pairs created after the last committed UIDNEXT
+ * of either side. Their messages are fully synchronized (missing: 'deleted') before resuming.
+ */
+export function interruptedRows(rows: Iterable<MappingRow>, dbUidNext: PerSide<number>): MappingRow[] {
+  const result: MappingRow[] = [];
+  for (const row of rows) {
+    if (row.localUid >= dbUidNext.local || row.remoteUid >= dbUidNext.remote) result.push(row);
+  }
+  return result;
 }
 
 /** Plans the repair of one mailbox from the complete UID and flag lists of both sides. */

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type FullSyncInput, type MessageState, planFullSync } from '../../src/sync/full-sync.js';
+import fc from 'fast-check';
+import { normalizeFlags } from '../../src/sync/flags.js';
+import {
+  type FullSyncInput,
+  interruptedRows,
+  type MessageState,
+  planFullSync,
+} from '../../src/sync/full-sync.js';
 import { UidMapping } from '../../src/sync/mapping.js';
 import { MAX_UID } from '../../src/sync/uid-set.js';
 
@@ -195,5 +202,76 @@ describe('planFullSync', () => {
     const plan = planFullSync(base({ mapping: new UidMapping(rows), local: all, remote: all }));
     assert.equal(plan.replicated.local.length, n);
     assert.deepEqual(plan.anomalies, []);
+  });
+});
+
+describe('interruptedRows', () => {
+  test('pairs at or above either committed UIDNEXT', () => {
+    const rows = [
+      { localUid: 1, remoteUid: 1 },
+      { localUid: 5, remoteUid: 3 },
+      { localUid: 4, remoteUid: 9 },
+      { localUid: MAX_UID, remoteUid: 2 },
+    ];
+    assert.deepEqual(interruptedRows(rows, { local: 5, remote: 9 }), rows.slice(1));
+  });
+});
+
+describe('planFullSync: property', () => {
+  const flagList = fc.subarray(['\\Seen', '\\Flagged', '$Work']);
+  // one pair: flags on each side, or null when that copy is missing
+  const pair = fc.tuple(fc.option(flagList), fc.option(flagList));
+  const single = fc.tuple(fc.constantFrom<'local' | 'remote'>('local', 'remote'), flagList);
+
+  test('after repair both sides hold the same messages and flags, and no message is lost', () => {
+    fc.assert(
+      fc.property(
+        fc.array(pair, { maxLength: 30 }),
+        fc.array(single, { maxLength: 10 }),
+        (pairs, singles) => {
+          const local = new Map<number, MessageState>();
+          const remote = new Map<number, MessageState>();
+          const rows = pairs.map((_, i) => ({ localUid: i + 1, remoteUid: 500 + i }));
+          pairs.forEach(([l, r], i) => {
+            if (l !== null) local.set(rows[i]!.localUid, { flags: l, modseq: 1n });
+            if (r !== null) remote.set(rows[i]!.remoteUid, { flags: r, modseq: 1n });
+          });
+          for (const [i, [side, flags]] of singles.entries()) {
+            (side === 'local' ? local : remote).set(2000 + i, { flags, modseq: 1n });
+          }
+          const before = { local: [...local.keys()], remote: [...remote.keys()] };
+          const plan = planFullSync(base({ mapping: new UidMapping(rows), local, remote }));
+
+          // apply: expunge, forget rows, store flags, replicate (new UID on the other side, new row)
+          const sides = { local, remote };
+          const mapping = new Map(rows.map((r) => [r.localUid, r.remoteUid]));
+          for (const uid of plan.deleteMappings) mapping.delete(uid);
+          for (const side of ['local', 'remote'] as const) {
+            for (const uid of plan.expunge[side]) sides[side].delete(uid);
+            for (const { flags, uids } of plan.stores[side]) {
+              for (const uid of uids) sides[side].set(uid, { flags, modseq: 2n });
+            }
+          }
+          let nextUid = 10000;
+          for (const side of ['local', 'remote'] as const) {
+            const target = side === 'local' ? remote : local;
+            for (const uid of plan.replicate[side]) {
+              const copy = nextUid++;
+              target.set(copy, { flags: sides[side].get(uid)!.flags, modseq: 2n });
+              mapping.set(side === 'local' ? uid : copy, side === 'local' ? copy : uid);
+            }
+          }
+          assert.equal(plan.expunge.local.length + plan.expunge.remote.length, 0);
+          assert.equal(mapping.size, local.size);
+          assert.equal(local.size, remote.size);
+          assert.ok(
+            before.local.every((uid) => local.has(uid)) && before.remote.every((uid) => remote.has(uid)),
+          );
+          for (const [l, r] of mapping) {
+            assert.deepEqual(normalizeFlags(local.get(l)!.flags), normalizeFlags(remote.get(r)!.flags));
+          }
+        },
+      ),
+    );
   });
 });
