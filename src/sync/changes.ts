@@ -5,7 +5,7 @@ import { type FlagStore, FlagStoreBuilder } from './flag-stores.js';
 import { flagsKey, normalizeFlags, sameFlags, unionFlags } from './flags.js';
 import type { UidMapping } from './mapping.js';
 import { otherSide, type PerSide, SIDES, type Side } from './side.js';
-import { compactUids, formatUidSet } from './uid-set.js';
+import { ascending, compactUids, formatUidSet } from './uid-set.js';
 
 /** A FETCH (FLAGS MODSEQ) seen for one UID; keep only the highest MODSEQ per UID. */
 export interface FlagUpdate {
@@ -112,7 +112,7 @@ export function planChanges(input: ChangeInput): ChangePlan {
       if (!vanished[other].has(counterpart)) plan.expunge[other].push(counterpart);
     }
   }
-  plan.deleteMappings = [...deleted].sort((a, b) => a - b);
+  plan.deleteMappings = [...deleted].sort(ascending);
 
   const modified = {
     local: relevantModified(input.local, vanished.local, synced?.local),
@@ -147,9 +147,15 @@ export function planChanges(input: ChangeInput): ChangePlan {
   plan.stores = { local: stores.local.build(), remote: stores.remote.build() };
 
   const { vanished: unVanished, modified: unModified } = plan.unmapped;
-  for (const list of [plan.expunge.local, plan.expunge.remote, plan.expungeOverFlags]) sortByUid(list);
-  for (const list of [unVanished.local, unVanished.remote, unModified.local, unModified.remote])
-    sortByUid(list);
+  for (const list of [
+    plan.expunge.local,
+    plan.expunge.remote,
+    ...Object.values(unVanished),
+    ...Object.values(unModified),
+  ]) {
+    list.sort(ascending);
+  }
+  plan.expungeOverFlags.sort((a, b) => a.localUid - b.localUid);
   plan.conflicts.sort((a, b) => a.localUid - b.localUid);
   plan.warnings = describe(input.mailbox, plan);
   return plan;
@@ -168,11 +174,6 @@ function relevantModified(
     result.set(uid, normalizeFlags(update.flags));
   }
   return result;
-}
-
-function sortByUid(list: Array<number | { localUid: number }>): void {
-  const uidOf = (x: number | { localUid: number }) => (typeof x === 'number' ? x : x.localUid);
-  list.sort((a, b) => uidOf(a) - uidOf(b));
 }
 
 function describe(mailbox: string, plan: ChangePlan): string[] {

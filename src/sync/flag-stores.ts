@@ -2,6 +2,7 @@
 // way the runtime sends them (FLAGS.SILENT replacement sets, RFC 3501 §6.4.6).
 
 import { compareCodeUnits, flagsKey } from './flags.js';
+import { ascending } from './uid-set.js';
 
 /** One `UID STORE <uids> FLAGS.SILENT (<flags>)`; `uids` ascending, `flags` canonical. */
 export interface FlagStore {
@@ -24,6 +25,6 @@ export class FlagStoreBuilder {
   build(): FlagStore[] {
     return [...this.byKey.entries()]
       .sort(([a], [b]) => compareCodeUnits(a, b))
-      .map(([, store]) => ({ flags: store.flags, uids: store.uids.sort((x, y) => x - y) }));
+      .map(([, store]) => ({ flags: store.flags, uids: store.uids.sort(ascending) }));
   }
 }

@@ -5,7 +5,7 @@ import { type FlagStore, FlagStoreBuilder } from './flag-stores.js';
 import { flagsKey, normalizeFlags, sameFlags, unionFlags } from './flags.js';
 import type { MappingRow, UidMapping } from './mapping.js';
 import { otherSide, type PerSide, SIDES, type Side } from './side.js';
-import { compactUids, formatUidSet } from './uid-set.js';
+import { ascending, compactUids, formatUidSet } from './uid-set.js';
 
 export interface MessageState {
   flags: readonly string[];
@@ -145,7 +145,6 @@ export function planFullSync(input: FullSyncInput): FullSyncPlan {
     }
   }
 
-  const ascending = (a: number, b: number) => a - b;
   plan.deleteMappings.sort(ascending);
   for (const side of SIDES) {
     for (const list of [plan.expunge[side], plan.replicate[side], plan.replicated[side]])

@@ -27,6 +27,11 @@ export function compactUids(uids: Iterable<number>): SequenceRanges {
   return ranges;
 }
 
+/** Numeric order for UIDs (Array.prototype.sort compares as strings without it). */
+export function ascending(a: number, b: number): number {
+  return a - b;
+}
+
 /** Throws a one-line error unless `uid` is a valid UID (an integer in 1..4294967295). */
 export function assertUid(uid: number, where: string): void {
   if (!Number.isInteger(uid) || uid < 1 || uid > MAX_UID) {
