@@ -54,16 +54,19 @@ export function formatUidSet(ranges: SequenceRanges): string {
  */
 export function chunkUidSet(ranges: SequenceRanges, maxChars = UID_SET_MAX_CHARS): string[] {
   const pieces: string[] = [];
-  let current = '';
+  let parts: string[] = [];
+  let length = -1; // the first part has no leading comma
   for (const range of ranges) {
     const text = formatRange(range);
-    if (current !== '' && current.length + 1 + text.length > maxChars) {
-      pieces.push(current);
-      current = '';
+    if (parts.length > 0 && length + 1 + text.length > maxChars) {
+      pieces.push(parts.join(','));
+      parts = [];
+      length = -1;
     }
-    current = current === '' ? text : `${current},${text}`;
+    parts.push(text);
+    length += 1 + text.length;
   }
-  if (current !== '') pieces.push(current);
+  if (parts.length > 0) pieces.push(parts.join(','));
   return pieces;
 }
 
