@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { type AppendIntent, StateStore, StoreError } from '../../src/store/index.js';
+import { makeLegacyDatabase } from './legacy-db.js';
 import { tempDir } from './temp-dir.js';
 
 const STORE_MODULE = new URL('../../src/store/index.js', import.meta.url).href;
@@ -403,26 +404,3 @@ describe('version-0 databases (Perl interimap < 0.5)', () => {
     assert.equal(store.getMappings(2).byLocal.get(4), 4);
   });
 });
-
-/** A database as the Perl interimap wrote before 0.5 (user_version 0, TEXT names). */
-export function makeLegacyDatabase(path: string, names: string[]): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  const db = new Database(path);
-  db.exec(`
-    CREATE TABLE mailboxes (idx INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-      mailbox TEXT NOT NULL CHECK (mailbox != '') UNIQUE, subscribed BOOLEAN NOT NULL);
-    CREATE TABLE local (idx INTEGER NOT NULL PRIMARY KEY REFERENCES mailboxes(idx),
-      UIDVALIDITY UNSIGNED INT NOT NULL CHECK (UIDVALIDITY > 0), UIDNEXT UNSIGNED INT NOT NULL,
-      HIGHESTMODSEQ UNSIGNED BIGINT NOT NULL);
-    CREATE TABLE remote (idx INTEGER NOT NULL PRIMARY KEY REFERENCES mailboxes(idx),
-      UIDVALIDITY UNSIGNED INT NOT NULL CHECK (UIDVALIDITY > 0), UIDNEXT UNSIGNED INT NOT NULL,
-      HIGHESTMODSEQ UNSIGNED BIGINT NOT NULL);
-    CREATE TABLE mapping (idx INTEGER NOT NULL REFERENCES mailboxes(idx),
-      lUID UNSIGNED INT NOT NULL CHECK (lUID > 0), rUID UNSIGNED INT NOT NULL CHECK (rUID > 0),
-      PRIMARY KEY (idx,lUID), UNIQUE (idx,rUID));`);
-  const insert = db.prepare('INSERT INTO mailboxes (mailbox, subscribed) VALUES (?, 1)');
-  for (const n of names) insert.run(n);
-  db.exec(`INSERT INTO local VALUES (2, 11, 5, ${1n << 40n}); INSERT INTO remote VALUES (2, 12, 6, 7);
-    INSERT INTO mapping VALUES (2, 4, 4);`);
-  db.close();
-}
