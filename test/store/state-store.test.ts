@@ -37,7 +37,9 @@ function openInOtherProcess(path: string): string {
 describe('opening', () => {
   test('creates the file 0600 and a missing parent directory 0700', (t) => {
     const path = join(tempDir(t), 'a', 'b', 'state.db');
-    StateStore.open(path, { create: true }).close();
+    const store = StateStore.open(path, { create: true });
+    assert.equal(store.created, true);
+    store.close();
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.equal(statSync(join(path, '..')).mode & 0o777, 0o700);
     assert.equal(statSync(join(path, '..', '..')).mode & 0o777, 0o700);
@@ -234,6 +236,20 @@ describe('state and checkpoints', () => {
     raw.defaultSafeIntegers(true);
     assert.equal(raw.prepare('SELECT HIGHESTMODSEQ FROM local').pluck().get(), MAX_MODSEQ);
     raw.close();
+  });
+
+  test('a negative cell, which the Perl tool writes for a MODSEQ of 2^63 or more, reads unsigned', (t) => {
+    const path = join(tempDir(t), 'state.db');
+    let store = StateStore.open(path, { create: true });
+    const idx = store.addMailbox(name('INBOX'), true);
+    store.initMailboxState(idx, side(1), side(2));
+    store.close();
+    const raw = new Database(path);
+    raw.exec('UPDATE remote SET HIGHESTMODSEQ = -1');
+    raw.close();
+    store = StateStore.open(path, { create: false });
+    t.after(() => store.close());
+    assert.equal(store.getState(idx)?.remote.highestModseq, (1n << 64n) - 1n);
   });
 
   test('out-of-range values are refused before anything is written', (t) => {
