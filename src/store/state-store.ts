@@ -1,0 +1,336 @@
+// StateStore: the synchronisation state of one account pair, in the SQLite database shared with
+// the Perl InterIMAP 0.5.7. Every write method is one synchronous transaction (a checkpoint).
+import type Database from 'better-sqlite3';
+import { openLocked } from './database-file.js';
+import { StoreError } from './errors.js';
+import { createSchema, ensureOwnTables, inspectSchema, upgradeLegacySchema } from './schema.js';
+import { prepareStatements, type Statements } from './statements.js';
+import type {
+  AppendedPair,
+  AppendIntent,
+  MailboxRow,
+  MailboxState,
+  PendingAppend,
+  Side,
+  SideState,
+  UidMapping,
+  UidPair,
+} from './types.js';
+import {
+  checkMailboxName,
+  checkModseq,
+  checkUid,
+  checkUidNext,
+  checkUidValidity,
+  modseqFromCell,
+  nameFromCell,
+  showName,
+} from './values.js';
+
+export interface OpenOptions {
+  /** Create the file (and its directory) when missing; false in watch mode. */
+  create: boolean;
+}
+
+type MailboxCells = [idx: number, name: Buffer | string, subscribed: number];
+
+function mailboxFromCells([idx, name, subscribed]: MailboxCells): MailboxRow {
+  return { idx, name: nameFromCell(name), subscribed: subscribed !== 0 };
+}
+
+function sideFromCells(cells: [bigint, bigint, bigint] | undefined): SideState | undefined {
+  if (cells === undefined) return undefined;
+  return {
+    uidValidity: Number(cells[0]),
+    uidNext: Number(cells[1]),
+    highestModseq: modseqFromCell(cells[2]),
+  };
+}
+
+export class StateStore {
+  #statements: Statements | undefined;
+
+  private constructor(
+    private readonly db: Database.Database,
+    /** The file this store holds locked. */
+    readonly path: string,
+    /** True when open() created the schema (the file was new or empty). */
+    readonly created: boolean,
+  ) {}
+
+  /**
+   * Opens and locks the database, creating the schema in an empty file. Throws a StoreError when
+   * the file is missing (and create is false), locked, not an interimap database, or too new.
+   * A version-0 database (Perl interimap < 0.5) opens with `upgradePending` set: call
+   * upgradeSchema() once both servers have told their hierarchy delimiter, before anything else.
+   */
+  static open(path: string, opts: OpenOptions): StateStore {
+    const db = openLocked(path, opts.create);
+    try {
+      const status = inspectSchema(db, path);
+      if (status === 'empty') createSchema(db);
+      const store = new StateStore(db, path, status === 'empty');
+      if (status !== 'legacy') store.#ready();
+      return store;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** True for a version-0 database until upgradeSchema() has run. */
+  get upgradePending(): boolean {
+    return this.#statements === undefined;
+  }
+
+  /** Upgrades a version-0 database given each server's hierarchy delimiter (null for NIL). */
+  upgradeSchema(localDelimiter: string | null, remoteDelimiter: string | null): void {
+    if (!this.upgradePending) return;
+    upgradeLegacySchema(this.db, localDelimiter, remoteDelimiter);
+    this.#ready();
+  }
+
+  /** Releases the lock. */
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one transaction (nested calls become savepoints). `fn` must not be async. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  #ready(): void {
+    ensureOwnTables(this.db);
+    this.#statements = prepareStatements(this.db);
+  }
+
+  get #sql(): Statements {
+    if (this.#statements === undefined) {
+      throw new StoreError('upgrade-pending', `database ${this.path} needs its schema upgraded first`);
+    }
+    return this.#statements;
+  }
+
+  // ---- mailboxes -------------------------------------------------------------------------
+
+  listMailboxes(): MailboxRow[] {
+    return (this.#sql.listMailboxes.all() as MailboxCells[]).map(mailboxFromCells);
+  }
+
+  findMailbox(name: Buffer): MailboxRow | undefined {
+    const cells = this.#sql.findMailbox.get(checkMailboxName(name)) as MailboxCells | undefined;
+    return cells && mailboxFromCells(cells);
+  }
+
+  /** Adds a mailbox and returns its idx. */
+  addMailbox(name: Buffer, subscribed: boolean): number {
+    const sql = this.#sql;
+    if (this.findMailbox(name) !== undefined) {
+      throw new StoreError('exists', `mailbox ${showName(name)} already exists in the database`);
+    }
+    return Number(sql.insertMailbox.run(name, subscribed ? 1 : 0).lastInsertRowid);
+  }
+
+  setSubscribed(idx: number, subscribed: boolean): void {
+    this.#expectOneRow(this.#sql.setSubscribed.run(subscribed ? 1 : 0, idx), 'mailbox', idx);
+  }
+
+  /**
+   * Renames `from` and its descendants (names starting with `from` + NUL) to `to`; `from` itself
+   * need not be in the database. Returns how many rows were renamed.
+   */
+  renameMailbox(from: Buffer, to: Buffer): number {
+    const sql = this.#sql;
+    checkMailboxName(from);
+    checkMailboxName(to);
+    const prefix = Buffer.concat([from, Buffer.of(0)]);
+    return this.transaction(() => {
+      const self = this.findMailbox(from);
+      const children = sql.childMailboxes.all(prefix.length, prefix) as Array<[number, Buffer]>;
+      const renames: Array<[number, Buffer]> = children.map(([idx, name]) => [
+        idx,
+        Buffer.concat([to, name.subarray(from.length)]),
+      ]);
+      if (self !== undefined) renames.unshift([self.idx, to]);
+      for (const [idx, name] of renames) {
+        const taken = this.findMailbox(name);
+        if (taken !== undefined && taken.idx !== idx) {
+          throw new StoreError('exists', `mailbox ${showName(name)} already exists in the database`);
+        }
+        sql.renameMailbox.run(name, idx);
+      }
+      return renames.length;
+    });
+  }
+
+  /** Removes a mailbox with its state, mapping and journal rows. Returns false if it was unknown. */
+  deleteMailbox(idx: number): boolean {
+    const statements = this.#sql.deleteMailbox;
+    return this.transaction(() => statements.map((s) => s.run(idx).changes).at(-1) === 1);
+  }
+
+  // ---- per-side state ----------------------------------------------------------------------
+
+  /** Both sides' state, or undefined before initMailboxState(). */
+  getState(idx: number): MailboxState | undefined {
+    const sql = this.#sql;
+    const local = sideFromCells(sql.localState.get(idx) as [bigint, bigint, bigint] | undefined);
+    const remote = sideFromCells(sql.remoteState.get(idx) as [bigint, bigint, bigint] | undefined);
+    return local && remote && { local, remote };
+  }
+
+  /** Starts tracking a mailbox on both sides (the Perl tool starts with UIDNEXT = HIGHESTMODSEQ = 0). */
+  initMailboxState(idx: number, local: SideState, remote: SideState): void {
+    const sql = this.#sql;
+    const cells = (side: Side, s: SideState) => [
+      checkUidValidity(`${side} UIDVALIDITY`, s.uidValidity),
+      checkUidNext(`${side} UIDNEXT`, s.uidNext),
+      checkModseq(`${side} HIGHESTMODSEQ`, s.highestModseq),
+    ];
+    this.transaction(() => {
+      sql.insertLocal.run(idx, ...cells('local', local));
+      sql.insertRemote.run(idx, ...cells('remote', remote));
+    });
+  }
+
+  /** Checkpoint: every change up to these HIGHESTMODSEQs has been propagated. */
+  checkpointModseq(idx: number, localHighest: bigint, remoteHighest: bigint): void {
+    const sql = this.#sql;
+    this.#updateBothSides(
+      idx,
+      [sql.localModseq, checkModseq('local HIGHESTMODSEQ', localHighest)],
+      [sql.remoteModseq, checkModseq('remote HIGHESTMODSEQ', remoteHighest)],
+    );
+  }
+
+  /** Checkpoint: every message below these UIDNEXTs has been propagated. */
+  checkpointUidNext(idx: number, localNext: number, remoteNext: number): void {
+    const sql = this.#sql;
+    this.#updateBothSides(
+      idx,
+      [sql.localUidNext, checkUidNext('local UIDNEXT', localNext)],
+      [sql.remoteUidNext, checkUidNext('remote UIDNEXT', remoteNext)],
+    );
+  }
+
+  // ---- UID mapping -------------------------------------------------------------------------
+
+  addMappings(idx: number, pairs: readonly UidPair[]): void {
+    this.transaction(() => {
+      for (const pair of pairs) this.#insertMapping(idx, pair);
+    });
+  }
+
+  /** Returns how many mappings were removed. */
+  removeMappingsByLocal(idx: number, lUids: readonly number[]): number {
+    return this.#removeMappings(this.#sql.deleteByLocal, idx, lUids);
+  }
+
+  removeMappingsByRemote(idx: number, rUids: readonly number[]): number {
+    return this.#removeMappings(this.#sql.deleteByRemote, idx, rUids);
+  }
+
+  getMappings(idx: number): UidMapping {
+    const sql = this.#sql;
+    const [locals, remotes] = this.transaction(
+      () => [sql.mappedLocal.all(idx), sql.mappedRemote.all(idx)] as [number[], number[]],
+    );
+    const byLocal = new Map<number, number>();
+    const byRemote = new Map<number, number>();
+    for (let i = 0; i < locals.length; i++) {
+      byLocal.set(locals[i]!, remotes[i]!);
+      byRemote.set(remotes[i]!, locals[i]!);
+    }
+    return { byLocal, byRemote };
+  }
+
+  // ---- append journal (our own table) ------------------------------------------------------
+
+  /** Records, before an APPEND to `target`, what is about to be appended. */
+  recordAppendIntents(idx: number, target: Side, intents: readonly AppendIntent[]): void {
+    const record = this.#sql.recordIntent;
+    this.transaction(() => {
+      for (const i of intents) {
+        if (i.sha256 !== null && i.sha256.length !== 32) {
+          throw new RangeError('state database: an append intent sha256 must be 32 bytes');
+        }
+        record.run(
+          idx,
+          target,
+          checkUid('source UID', i.sourceUid),
+          checkUidNext('target UIDNEXT', i.targetUidNext),
+          i.size,
+          i.internalDate,
+          i.messageId,
+          i.sha256,
+        );
+      }
+    });
+  }
+
+  pendingAppendIntents(idx: number): PendingAppend[] {
+    type Cells = [Side, number, number, number, string, string | null, Buffer | null];
+    return (this.#sql.pendingIntents.all(idx) as Cells[]).map(
+      ([target, sourceUid, targetUidNext, size, internalDate, messageId, sha256]) => ({
+        target,
+        sourceUid,
+        targetUidNext,
+        size,
+        internalDate,
+        messageId,
+        sha256,
+      }),
+    );
+  }
+
+  /**
+   * After APPENDUID (or after adopting an orphan copy): maps each [source UID, target UID] and
+   * clears its intent, plus the intents of `alsoClear` (source UIDs given up), in one transaction.
+   */
+  completeAppends(
+    idx: number,
+    target: Side,
+    appended: readonly AppendedPair[],
+    alsoClear: readonly number[] = [],
+  ): void {
+    const sql = this.#sql;
+    this.transaction(() => {
+      for (const [source, dest] of appended) {
+        this.#insertMapping(idx, target === 'remote' ? [source, dest] : [dest, source]);
+        sql.clearIntent.run(idx, target, source);
+      }
+      for (const source of alsoClear) sql.clearIntent.run(idx, target, source);
+    });
+  }
+
+  clearAppendIntents(idx: number): void {
+    this.#sql.clearIntents.run(idx);
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  #insertMapping(idx: number, [l, r]: UidPair): void {
+    this.#sql.insertMapping.run(idx, checkUid('local UID', l), checkUid('remote UID', r));
+  }
+
+  #removeMappings(remove: Database.Statement, idx: number, uids: readonly number[]): number {
+    return this.transaction(() => uids.reduce((n, uid) => n + remove.run(idx, uid).changes, 0));
+  }
+
+  /** Sets one column of both side rows of `idx` in one transaction; both rows must exist. */
+  #updateBothSides(
+    idx: number,
+    local: [Database.Statement, number | bigint],
+    remote: [Database.Statement, number | bigint],
+  ): void {
+    this.transaction(() => {
+      this.#expectOneRow(local[0].run(local[1], idx), 'local state of mailbox', idx);
+      this.#expectOneRow(remote[0].run(remote[1], idx), 'remote state of mailbox', idx);
+    });
+  }
+
+  #expectOneRow(result: Database.RunResult, what: string, idx: number): void {
+    if (result.changes !== 1) throw new StoreError('integrity', `no ${what} ${idx} in the database`);
+  }
+}
