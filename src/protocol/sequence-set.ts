@@ -28,10 +28,14 @@ function isRanges(set: Iterable<number> | SequenceRanges): set is SequenceRanges
 export function normalizeSequenceRanges(set: Iterable<number> | SequenceRanges): SequenceRanges {
   if (isRanges(set)) return mergeRanges(set);
   // A typed array sorts numerically without a comparator callback: the fast path for big UID lists.
-  const sorted = Uint32Array.from(set, (n) => {
+  const numbers = Array.isArray(set) ? (set as number[]) : Array.from(set);
+  const sorted = new Uint32Array(numbers.length);
+  for (let i = 0; i < numbers.length; i++) {
+    const n = numbers[i]!;
     assertUid(n, 'sequence set');
-    return n;
-  }).sort();
+    sorted[i] = n;
+  }
+  sorted.sort();
   const out: SequenceRanges = [];
   let lo = -1;
   let hi = -1;
