@@ -178,18 +178,17 @@ function writeMailbox(sink: Sink, name: string): void {
   else writeString(sink, wire, false);
 }
 
-function writeLiteral(sink: Sink, arg: Extract<Arg, { type: 'literal' }>): void {
-  const isBuffer = Buffer.isBuffer(arg.body);
-  const size = arg.size ?? (isBuffer ? (arg.body as Buffer).length : undefined);
-  if (size === undefined) throw new CommandSyntaxError('streamed literal without a size');
-  if (!Number.isSafeInteger(size) || size < 0)
-    throw new CommandSyntaxError(`literal size ${size} is invalid`);
-  if (isBuffer && size !== (arg.body as Buffer).length) {
-    throw new CommandSyntaxError(
-      `literal size ${size} differs from its ${(arg.body as Buffer).length}-byte body`,
-    );
+function writeLiteral(sink: Sink, { body, size, binary }: Extract<Arg, { type: 'literal' }>): void {
+  const length = Buffer.isBuffer(body) ? body.length : undefined;
+  const declared = size ?? length;
+  if (declared === undefined) throw new CommandSyntaxError('streamed literal without a size');
+  if (!Number.isSafeInteger(declared) || declared < 0) {
+    throw new CommandSyntaxError(`literal size ${declared} is invalid`);
   }
-  sink.literal(size, arg.body, arg.binary === true);
+  if (length !== undefined && declared !== length) {
+    throw new CommandSyntaxError(`literal size ${declared} differs from its ${length}-byte body`);
+  }
+  sink.literal(declared, body, binary === true);
 }
 
 function checkedNumber(value: number | bigint): string {
@@ -202,9 +201,10 @@ function checkedNumber(value: number | bigint): string {
   return String(value);
 }
 
-function checkedSequenceText(text: string): string {
+/** Checks wire text with a parser, reporting its ProtocolError as the sender's CommandSyntaxError. */
+function checkedBy(parse: (text: string) => unknown, text: string): string {
   try {
-    parseSequenceSet(text, { star: MAX_UID });
+    parse(text);
   } catch (e) {
     if (e instanceof ProtocolError) throw new CommandSyntaxError(e.message);
     throw e;
@@ -212,15 +212,7 @@ function checkedSequenceText(text: string): string {
   return text;
 }
 
-function checkedDateText(text: string): string {
-  try {
-    parseInternalDate(text);
-  } catch (e) {
-    if (e instanceof ProtocolError) throw new CommandSyntaxError(e.message);
-    throw e;
-  }
-  return text;
-}
+const parseAnySequenceSet = (text: string) => parseSequenceSet(text, { star: MAX_UID });
 
 function checkedRaw(text: string): string {
   if (!/^[\x20-\x7e]+$/.test(text)) {
@@ -238,6 +230,9 @@ function writeArg(sink: Sink, arg: Arg): void {
   if (typeof arg === 'number' || typeof arg === 'bigint') {
     sink.text(checkedNumber(arg));
     return;
+  }
+  if (typeof arg !== 'object' || arg === null) {
+    throw new CommandSyntaxError(`argument ${String(arg)} is not a command argument`);
   }
   switch (arg.type) {
     case 'astring':
@@ -268,7 +263,9 @@ function writeArg(sink: Sink, arg: Arg): void {
       sink.text(checkedRaw(arg.text));
       return;
     case 'sequence':
-      sink.text(typeof arg.set === 'string' ? checkedSequenceText(arg.set) : formatSequenceSet(arg.set));
+      sink.text(
+        typeof arg.set === 'string' ? checkedBy(parseAnySequenceSet, arg.set) : formatSequenceSet(arg.set),
+      );
       return;
     case 'flags':
       for (const flag of arg.flags) {
@@ -279,7 +276,7 @@ function writeArg(sink: Sink, arg: Arg): void {
       return;
     case 'date':
       sink.text(
-        `"${typeof arg.value === 'string' ? checkedDateText(arg.value) : formatInternalDate(arg.value, arg.tzOffsetMinutes)}"`,
+        `"${typeof arg.value === 'string' ? checkedBy(parseInternalDate, arg.value) : formatInternalDate(arg.value, arg.tzOffsetMinutes)}"`,
       );
       return;
     default:
