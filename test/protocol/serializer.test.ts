@@ -393,6 +393,11 @@ describe('serializeCommand: refuses what cannot be sent', () => {
       /differs/,
     ],
     [
+      'a null argument',
+      () => serializeCommand('A', 'X', [null as unknown as Arg], SYNC),
+      /argument null is not/,
+    ],
+    [
       'an unknown argument type',
       () => serializeCommand('A', 'X', [{ type: 'nope' } as unknown as Arg], SYNC),
       /unknown argument type "nope"/,
