@@ -103,3 +103,25 @@ test('format → parse round-trips over years 1..9999 and offsets -12:59..+14:00
     { numRuns: 5000 },
   );
 });
+
+test('parseInternalDate on arbitrary text either parses or throws ProtocolError', () => {
+  const near = fc.constantFrom(
+    ' 7-Feb-2024 09:05:00 +0100',
+    '31-Dec-9999 23:59:59 -1259',
+    '29-Feb-2000 00:00:00 +1400',
+  );
+  const mutated = fc
+    .tuple(near, fc.nat(25), fc.constantFrom(...'0123456789 -+:aZ'.split('')))
+    .map(([s, i, c]) => s.slice(0, i) + c + s.slice(i + 1));
+  fc.assert(
+    fc.property(fc.oneof(mutated, fc.string()), (text) => {
+      try {
+        const { date } = parseInternalDate(text);
+        assert.ok(!Number.isNaN(date.getTime()));
+      } catch (e) {
+        assert.ok(e instanceof ProtocolError, String(e));
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});

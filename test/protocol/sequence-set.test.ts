@@ -174,3 +174,20 @@ describe('splitSequenceSet', () => {
     );
   });
 });
+
+test('parseSequenceSet on arbitrary text either parses or throws ProtocolError', () => {
+  fc.assert(
+    fc.property(
+      fc.string({ unit: fc.constantFrom(...'0123456789:,*x '.split('')), maxLength: 20 }),
+      (text) => {
+        try {
+          for (const [lo, hi] of parseSequenceSet(text, { star: 7 }))
+            assert.ok(1 <= lo && lo <= hi && hi <= MAX_UID);
+        } catch (e) {
+          assert.ok(e instanceof ProtocolError, String(e));
+        }
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
