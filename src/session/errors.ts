@@ -1,7 +1,11 @@
 // Typed failures of the session layer: why a command did not complete with OK.
 import type { CommandResult } from './types.js';
 
-export type CloseReason = 'bye' | 'transport' | 'timeout' | 'logout' | 'protocol';
+/**
+ * Why a connection ended: the server said BYE, the transport failed, a timer fired, we logged out,
+ * the server broke the protocol, authentication was refused, or the server lacks a capability we need.
+ */
+export type CloseReason = 'bye' | 'transport' | 'timeout' | 'logout' | 'protocol' | 'auth' | 'incapable';
 
 /** The connection is gone (or going): every pending and later command fails with this. */
 export class ConnectionClosed extends Error {
