@@ -5,6 +5,7 @@ import type { Response, TaggedResponse, UntaggedResponse } from '../protocol/typ
 import { commandFacts, invalidInState } from './command-table.js';
 import { describeResponse } from './describe.js';
 import { type CloseReason, CommandFailed, CommandNotAllowed, ConnectionClosed } from './errors.js';
+import { Fifo } from './fifo.js';
 import type {
   CommandOptions,
   CommandResult,
@@ -59,11 +60,11 @@ export class Session<A> {
   #state: ProtocolState = 'greeting';
   #closed: ConnectionClosed | undefined;
   /** Submitted, not yet written, in submission order. */
-  #queue: Pending<A>[] = [];
+  readonly #queue = new Fifo<Pending<A>>();
   /** Written (at least in part), awaiting the tagged completion; Map order is age order. */
   readonly #inFlight = new Map<string, Pending<A>>();
   /** Untagged type → in-flight commands that can produce it, oldest first. */
-  readonly #claims = new Map<string, Pending<A>[]>();
+  readonly #claims = new Map<string, Fifo<Pending<A>>>();
   /** An exclusive command on the wire: nothing else is written until it is released. */
   #barrier: Pending<A> | undefined;
   /** The command whose synchronising literal waits for `+` (only one can: writes are serial). */
@@ -156,8 +157,7 @@ export class Session<A> {
     this.#state = 'logout';
     this.#literalWait?.resume(false);
     this.#literalWait = undefined;
-    const pending = [...this.#queue, ...this.#inFlight.values()];
-    this.#queue = [];
+    const pending = [...this.#queue.drain(), ...this.#inFlight.values()];
     this.#inFlight.clear();
     this.#claims.clear();
     this.#barrier = undefined;
@@ -193,7 +193,7 @@ export class Session<A> {
     } else {
       const claimants = this.#claims.get(response.type);
       if (claimants !== undefined && claimants.length > 0) {
-        target = claimants[0];
+        target = claimants.peek();
         alsoEmit = claimants.length > 1;
       }
     }
@@ -309,7 +309,7 @@ export class Session<A> {
     this.#pumping = true;
     try {
       while (!this.#closed && this.#state !== 'greeting' && !this.#barrier && this.#queue.length > 0) {
-        const cmd = this.#queue[0];
+        const cmd = this.#queue.peek()!;
         if (cmd.exclusive && this.#inFlight.size > 0) break;
         this.#queue.shift();
         const refusal = invalidInState(cmd.name, this.#state);
@@ -362,20 +362,19 @@ export class Session<A> {
 
   #claim(cmd: Pending<A>): void {
     for (const type of cmd.claims) {
-      const list = this.#claims.get(type);
-      if (list) list.push(cmd);
-      else this.#claims.set(type, [cmd]);
+      let list = this.#claims.get(type);
+      if (list === undefined) {
+        list = new Fifo();
+        this.#claims.set(type, list);
+      }
+      list.push(cmd);
     }
   }
 
   #unclaim(cmd: Pending<A>): void {
     for (const type of cmd.claims) {
-      const list = this.#claims.get(type);
-      if (list === undefined) continue;
       // Completions come mostly in tag order, so the command is nearly always first.
-      const index = list.indexOf(cmd);
-      if (index === 0) list.shift();
-      else if (index > 0) list.splice(index, 1);
+      this.#claims.get(type)?.remove(cmd);
     }
   }
 }
