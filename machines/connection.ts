@@ -278,6 +278,7 @@ export const connectionMachine = chart.createMachine({
       initial: 'checkingCapabilities',
       states: {
         checkingCapabilities: {
+          meta: { label: 'Choosing STARTTLS and a mechanism' },
           always: [
             { guard: 'capabilitiesUnknown', target: 'askingCapabilities' },
             {
@@ -342,6 +343,7 @@ export const connectionMachine = chart.createMachine({
       initial: 'checkingCapabilities',
       states: {
         checkingCapabilities: {
+          meta: { label: 'Checking required capabilities' },
           always: [
             { guard: 'capabilitiesUnknown', target: 'askingCapabilities' },
             {
