@@ -9,7 +9,10 @@ import type {
   UntaggedResponse,
 } from '../protocol/types.js';
 
-/** Where serialized bytes go. `write` returns false when the caller must wait for `drain()`. */
+/**
+ * Where serialized bytes go. `write` returns false when the caller must wait for `drain()`.
+ * `drain()` and `writeStream()` must settle (resolve or reject) when the transport closes.
+ */
 export interface SessionWriter {
   write(data: Buffer): boolean;
   drain(): Promise<void>;
