@@ -44,9 +44,12 @@ const CRLF = Buffer.from('\r\n');
  * - ESEARCH carrying a tag goes to that command (RFC 4731 §3.1).
  * - Otherwise, if exactly one in-flight command claims the type, it gets the response alone.
  * - If several do, the response is ambiguous: it goes to the oldest claimant AND to the unsolicited
- *   listeners. Callers who cannot accept that mark the command `exclusive`.
+ *   listeners. Callers who cannot accept that mark the command `exclusive`. The oldest is right for
+ *   servers that run commands in order: data precede the tagged completion of the command they serve.
  * - If none does, it goes to the unsolicited listeners (EXISTS after NOOP, FETCH during IDLE, ...).
  * - OK/NO/BAD [ALERT] and BYE always reach the listeners as well.
+ * A FETCH/EXPUNGE/VANISHED routed to a command may still be unsolicited (another client changed the
+ * mailbox, RFC 3501 §7): callers treat what they receive as mailbox state, not only as an answer.
  * State-changing commands (SELECT, LOGIN, STARTTLS, IDLE, ...) are exclusive by table, so e.g. every
  * FLAGS/EXISTS/OK [UIDVALIDITY] seen during SELECT is SELECT's.
  */
