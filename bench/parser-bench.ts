@@ -18,12 +18,20 @@ function prng(seed: number): () => number {
   };
 }
 
-function bodyStream(): { bytes: Buffer; responses: number } {
+interface Stream {
+  bytes: Buffer;
+  responses: number;
+  /** Bytes inside literals: what a body sink must receive. */
+  literalBytes: number;
+}
+
+function bodyStream(): Stream {
   const random = prng(42);
   const filler = Buffer.alloc(10 * MiB);
   for (let i = 0; i < filler.length; i++) filler[i] = i % 78 === 76 ? 13 : i % 78 === 77 ? 10 : 97 + (i % 26);
   const parts: Buffer[] = [];
   let total = 0;
+  let literalBytes = 0;
   let n = 0;
   while (total < 256 * MiB) {
     n++;
@@ -38,15 +46,16 @@ function bodyStream(): { bytes: Buffer; responses: number } {
     const tail = Buffer.from(')\r\n');
     parts.push(head, filler.subarray(0, size), tail);
     total += head.length + size + tail.length;
+    literalBytes += size;
   }
-  return { bytes: Buffer.concat(parts), responses: n };
+  return { bytes: Buffer.concat(parts), responses: n, literalBytes };
 }
 
-function flagStream(lines: number): { bytes: Buffer; responses: number } {
+function flagStream(lines: number): Stream {
   const parts: string[] = [];
   for (let n = 1; n <= lines; n++)
     parts.push(`* ${n} FETCH (UID ${n} MODSEQ (${5_000_000 + n}) FLAGS (\\Seen foo))\r\n`);
-  return { bytes: Buffer.from(parts.join('')), responses: lines };
+  return { bytes: Buffer.from(parts.join('')), responses: lines, literalBytes: 0 };
 }
 
 function chunks(bytes: Buffer): Buffer[] {
@@ -55,12 +64,7 @@ function chunks(bytes: Buffer): Buffer[] {
   return out;
 }
 
-function measure(
-  label: string,
-  stream: { bytes: Buffer; responses: number },
-  sink: boolean,
-  runs: number,
-): void {
+function measure(label: string, stream: Stream, sink: boolean, runs: number): void {
   const input = chunks(stream.bytes);
   const timings: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -78,6 +82,9 @@ function measure(
     timings.push(Number(process.hrtime.bigint() - started) / 1e9);
     if (responses !== stream.responses)
       throw new Error(`${label}: ${responses} responses, expected ${stream.responses}`);
+    if (streamedBytes !== (sink ? stream.literalBytes : 0)) {
+      throw new Error(`${label}: the sink got ${streamedBytes} bytes, expected ${stream.literalBytes}`);
+    }
   }
   timings.sort((a, b) => a - b);
   const median = timings[Math.floor(timings.length / 2)]!;

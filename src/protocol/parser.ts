@@ -4,7 +4,12 @@
 
 import { ProtocolError } from './errors.js';
 import { type ParserLimits, resolveLimits } from './limits.js';
-import { readFetchAttributes, readResponse } from './response-grammar.js';
+import {
+  type PendingBody,
+  readFetchAttributes,
+  readResponse,
+  resumeFetchAttributes,
+} from './response-grammar.js';
 import { type LiteralSlot, quoteBytes, ResponseReader } from './response-reader.js';
 import type { FetchAttributes, Response } from './types.js';
 
@@ -37,6 +42,8 @@ const LF = 0x0a;
 const CR = 0x0d;
 /** Buffered literals start this small and grow as bytes arrive, never by the claimed size. */
 const LITERAL_INITIAL_CAPACITY = 64 * 1024;
+/** How often one response's body-sink scan may start over from its first byte. */
+const MAX_SINK_RESCANS = 8;
 /** A line buffer grown beyond this by one long response is released afterwards. */
 const LINE_BUFFER_KEEP = 64 * 1024;
 
@@ -57,6 +64,9 @@ export class ResponseParser {
   private literals: LiteralSlot[] = [];
   private literalMarks: number[] = [];
   private bufferedLiteralBytes = 0;
+  /** Where the body-sink scan of this response can resume, after its last body literal. */
+  private sinkScan: SinkScan | undefined;
+  private sinkRescans = 0;
 
   // The literal being received, when inLiteral.
   private inLiteral = false;
@@ -193,7 +203,12 @@ export class ResponseParser {
     if (size === 0) this.finishLiteral();
   }
 
-  /** Asks bodySink for a sink when the literal is the data of a FETCH BODY[]/BINARY[] item. */
+  /**
+   * Asks bodySink for a sink when the literal is the data of a FETCH BODY[]/BINARY[] item. The
+   * partial parse that finds out resumes after the previous body literal rather than starting
+   * over, and starts over at most MAX_SINK_RESCANS times per response (after a non-body literal,
+   * e.g. an ENVELOPE subject), so a response with many literals costs linear time.
+   */
   private chooseSink(header: LiteralHeader): LiteralSink | undefined {
     if (this.line[0] !== 0x2a /* * */) return undefined;
     const r = new ResponseReader(
@@ -206,16 +221,36 @@ export class ResponseParser {
       this.limits.maxDepth,
       header.start,
     );
+    const scan = this.sinkScan;
+    this.sinkScan = undefined;
     try {
-      r.pos = 1;
-      r.sp();
-      const seq = r.number();
-      r.sp();
-      if (r.keyword('FETCH') !== 'FETCH') return undefined;
-      r.sp();
-      const attributes: FetchAttributes = {};
-      const pending = readFetchAttributes(r, attributes);
+      let seq: number;
+      let attributes: FetchAttributes;
+      let pending: PendingBody | undefined;
+      if (scan) {
+        r.pos = scan.resumeAt;
+        r.literalIndex = scan.literalIndex;
+        ({ seq, attributes } = scan);
+        pending = resumeFetchAttributes(r, attributes, scan.pending);
+      } else {
+        if (this.sinkRescans++ >= MAX_SINK_RESCANS) return undefined;
+        r.pos = 1;
+        r.sp();
+        seq = r.number();
+        r.sp();
+        if (r.keyword('FETCH') !== 'FETCH') return undefined;
+        r.sp();
+        attributes = {};
+        pending = readFetchAttributes(r, attributes);
+      }
       if (!pending) return undefined;
+      this.sinkScan = {
+        resumeAt: header.start,
+        literalIndex: this.literals.length,
+        seq,
+        attributes,
+        pending,
+      };
       return this.bodySink!({ seq, section: pending.section, size: header.size, attributes });
     } catch (error) {
       // Not a body literal after all; the full parse reports any real syntax error.
@@ -288,12 +323,22 @@ export class ResponseParser {
   private resetResponse(): void {
     this.lineLength = 0;
     this.bufferedLiteralBytes = 0;
+    this.sinkScan = undefined;
+    this.sinkRescans = 0;
     if (this.literals.length > 0) {
       this.literals = [];
       this.literalMarks = [];
     }
     if (this.line.length > LINE_BUFFER_KEEP) this.line = Buffer.allocUnsafe(4096);
   }
+}
+
+interface SinkScan {
+  resumeAt: number;
+  literalIndex: number;
+  seq: number;
+  attributes: FetchAttributes;
+  pending: PendingBody;
 }
 
 interface LiteralHeader {
@@ -312,8 +357,7 @@ function findLiteralHeader(buf: Buffer, lineStart: number, lf: number): LiteralH
   let p = lf - 1;
   if (p >= lineStart && buf[p] === CR) p--;
   if (p < lineStart || buf[p] !== 0x7d /* } */) return null;
-  // A continuation request is free text and never carries a literal.
-  if (buf[lineStart] === 0x2b /* + */) return null;
+  if (isTextResponse(buf, lineStart, p)) return null;
   p--;
   if (p >= lineStart && buf[p] === 0x2b /* + */) p--;
   const digitsEnd = p + 1;
@@ -322,6 +366,20 @@ function findLiteralHeader(buf: Buffer, lineStart: number, lf: number): LiteralH
   const digits = buf.toString('latin1', p + 1, digitsEnd);
   const start = p > lineStart && buf[p - 1] === 0x7e /* ~ */ ? p - 1 : p;
   return { start, size: digits.length > 15 ? Number.POSITIVE_INFINITY : Number(digits), digits };
+}
+
+/**
+ * Continuation requests and status responses (OK/NO/BAD/BYE/PREAUTH) end in free text, where
+ * `{5}` is just text (RFC 3501 §7.1: resp-text has no literals).
+ */
+function isTextResponse(buf: Buffer, lineStart: number, end: number): boolean {
+  if (buf[lineStart] === 0x2b /* + */) return true;
+  const space = buf.indexOf(0x20, lineStart);
+  if (space < 0 || space >= end) return false;
+  let wordEnd = space + 1;
+  while (wordEnd < end && buf[wordEnd] !== 0x20) wordEnd++;
+  const word = buf.toString('latin1', space + 1, wordEnd).toUpperCase();
+  return word === 'OK' || word === 'NO' || word === 'BAD' || word === 'BYE' || word === 'PREAUTH';
 }
 
 /** Parses exactly one complete response (tests, fixtures). */

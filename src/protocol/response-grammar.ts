@@ -402,19 +402,36 @@ function readId(r: ResponseReader): UntaggedResponse {
   return { kind: 'untagged', type: 'ID', params };
 }
 
-/** What a partial FETCH parse found right before a literal that has not arrived yet. */
+/** Where a partial FETCH parse stopped: a body item whose literal has not arrived yet. */
 export interface PendingBody {
   section: string;
+  origin?: number;
 }
 
 /**
  * The FETCH attribute list (RFC 3501 §7.4.2, RFC 7162 MODSEQ, RFC 3516 BINARY) into `attributes`.
  * With a reader that has a pending literal, stops at a body section whose data is that literal
- * and returns its section, so the caller can choose where the literal's bytes go.
+ * and returns it, so the caller can choose where the literal's bytes go.
  */
 export function readFetchAttributes(r: ResponseReader, attributes: FetchAttributes): PendingBody | undefined {
   r.openList();
-  if (r.closeList()) return undefined;
+  return r.closeList() ? undefined : readFetchItems(r, attributes);
+}
+
+/**
+ * Continues a partial parse that stopped at `pending`, once that literal has arrived: the reader
+ * is at its header. Lets the parser resume instead of re-reading the response for each literal.
+ */
+export function resumeFetchAttributes(
+  r: ResponseReader,
+  attributes: FetchAttributes,
+  pending: PendingBody,
+): PendingBody | undefined {
+  addBody(attributes, readBodyValue(r, pending.section), pending.origin);
+  return closesItem(r) ? undefined : readFetchItems(r, attributes);
+}
+
+function readFetchItems(r: ResponseReader, attributes: FetchAttributes): PendingBody | undefined {
   for (;;) {
     const nameAt = r.pos;
     const name = readItemName(r);
@@ -425,10 +442,15 @@ export function readFetchAttributes(r: ResponseReader, attributes: FetchAttribut
       r.sp();
       readSimpleItem(r, name, attributes);
     }
-    if (r.closeList()) return undefined;
-    r.sp();
-    if (r.closeList()) return undefined;
+    if (closesItem(r)) return undefined;
   }
+}
+
+/** After an item: true at the closing ")", else consumes the separating space. */
+function closesItem(r: ResponseReader): boolean {
+  if (r.closeList()) return true;
+  r.sp();
+  return r.closeList();
 }
 
 /** A FETCH item name: letters, digits, `.` and `-` (e.g. RFC822.SIZE, X-GM-LABELS). */
@@ -503,12 +525,15 @@ function readBodyItem(
     attributes.other[r.buf.toString('latin1', nameAt, r.pos - 1).toUpperCase()] = r.token();
     return undefined;
   }
-  if (r.pos === r.pendingLiteralAt) return { section };
-  const body: FetchBody = readBodyValue(r, section);
+  if (r.pos === r.pendingLiteralAt) return { section, origin };
+  addBody(attributes, readBodyValue(r, section), origin);
+  return undefined;
+}
+
+function addBody(attributes: FetchAttributes, body: FetchBody, origin: number | undefined): void {
   if (origin !== undefined) body.origin = origin;
   if (attributes.bodies === undefined) attributes.bodies = [];
   attributes.bodies.push(body);
-  return undefined;
 }
 
 function readBodyValue(r: ResponseReader, section: string): FetchBody {

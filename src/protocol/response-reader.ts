@@ -37,7 +37,8 @@ CODE_WORD_END[RBRACKET] = 1;
 export class ResponseReader {
   pos: number;
   private depth = 0;
-  private literalIndex = 0;
+  /** Index in `literals` of the next literal header's body. */
+  literalIndex = 0;
 
   constructor(
     readonly buf: Buffer,

@@ -591,6 +591,13 @@ describe('errors', () => {
     assert.match(error.message, /got "MAYBE \\x01\\x01.*"…$/);
     assert.ok(error.message.length < 200);
   });
+  test('a {n} ending the text of a status response is text, not a literal', () => {
+    assert.deepEqual(parseInPieces(crlf('a1 NO bad size {5}\n* BYE see {3}\n+ {2}\n')), [
+      { kind: 'tagged', tag: 'a1', status: 'NO', text: 'bad size {5}' },
+      { kind: 'untagged', type: 'BYE', text: 'see {3}' },
+      { kind: 'continuation', text: '{2}' },
+    ]);
+  });
   test('reject a bad status, missing tag, bad escapes, unterminated strings', () => {
     rejects(crlf('a1 MAYBE x\n'), /expected OK, NO or BAD at stream offset 3/);
     rejects(crlf(' OK\n'), /expected a tag/);
@@ -728,6 +735,43 @@ describe('bodySink', () => {
       ]);
     });
   }
+
+  test('streams every body of a FETCH, also after an ENVELOPE literal', () => {
+    const bodies = ['a', 'bb', 'ccc', 'dddd'];
+    const wire = crlf(
+      `* 9 FETCH (UID 5 ENVELOPE (NIL {2}\nhi NIL NIL NIL NIL NIL NIL NIL NIL) ${bodies
+        .map((body, i) => `BODY[${i + 1}] {${body.length}}\n${body}`)
+        .join(' ')})\n`,
+    );
+    const sections: string[] = [];
+    const received: string[] = [];
+    const responses = parseInPieces(wire, [3, 40, 41, 60], {
+      bodySink: (ctx) => {
+        sections.push(ctx.section);
+        assert.equal(ctx.attributes.uid, 5);
+        assert.equal(ctx.attributes.bodies?.length ?? 0, sections.length - 1);
+        let text = '';
+        return {
+          write: (c) => {
+            text += c.toString();
+          },
+          end: () => received.push(`end:${text}`),
+        };
+      },
+    });
+    assert.deepEqual(sections, ['1', '2', '3', '4']);
+    assert.deepEqual(
+      received,
+      bodies.map((body) => `end:${body}`),
+    );
+    const fetch = responses[0]!;
+    assert.ok(fetch.kind === 'untagged' && fetch.type === 'FETCH');
+    assert.deepEqual(fetch.attributes.envelope?.subject, b('hi'));
+    assert.deepEqual(
+      fetch.attributes.bodies,
+      bodies.map((body, i) => ({ section: String(i + 1), data: null, size: body.length, streamed: true })),
+    );
+  });
 
   test('is not asked for literals that are not body sections', () => {
     let asked = 0;
