@@ -14,6 +14,7 @@ import type {
   StatusAttributes,
   UntaggedResponse,
 } from './types.js';
+import { upperWordAt } from './word-cache.js';
 
 const SP = 0x20;
 const LBRACKET = 0x5b;
@@ -67,7 +68,7 @@ const SIMPLE_CODES = new Set([
 ]);
 
 function readCode(r: ResponseReader): ResponseCode {
-  const name = r.word('a response code name', true).toUpperCase();
+  const name = r.keyword('a response code name', true);
   switch (name) {
     case 'CAPABILITY':
       return { name, capabilities: readCapabilities(r, true) };
@@ -116,7 +117,7 @@ function readCapabilities(r: ResponseReader, inCode: boolean): string[] {
   const caps: string[] = [];
   while (r.eat(SP)) {
     if (r.atEnd() || (inCode && r.peek() === RBRACKET)) break;
-    caps.push(r.word('a capability', inCode).toUpperCase());
+    caps.push(r.keyword('a capability', inCode));
   }
   return caps;
 }
@@ -474,7 +475,7 @@ function readItemName(r: ResponseReader): string {
   }
   if (p === start) r.fail('a FETCH item name');
   r.pos = p;
-  return buf.toString('latin1', start, p).toUpperCase();
+  return upperWordAt(buf, start, p);
 }
 
 function readSimpleItem(r: ResponseReader, name: string, attributes: FetchAttributes): void {

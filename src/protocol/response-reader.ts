@@ -4,6 +4,7 @@
 
 import { ProtocolError } from './errors.js';
 import type { SequenceRanges, Token } from './types.js';
+import { upperWordAt, wordAt } from './word-cache.js';
 
 /** A literal's body: its bytes, or only its size when it went to a streaming sink. */
 export type LiteralSlot = Buffer | { streamed: true; size: number };
@@ -196,16 +197,23 @@ export class ResponseReader {
 
   /** Bytes up to the next SP, parenthesis, quote or control: atoms, flags, tags. */
   word(what: string, inCode = false): string {
+    const start = this.wordStart(what, inCode);
+    return wordAt(this.buf, start, this.pos);
+  }
+
+  /** An atom name compared case-insensitively by callers: returned upper-cased. */
+  keyword(what: string, inCode = false): string {
+    const start = this.wordStart(what, inCode);
+    return upperWordAt(this.buf, start, this.pos);
+  }
+
+  /** Moves past a word and returns where it started. */
+  private wordStart(what: string, inCode: boolean): number {
     const start = this.pos;
     const stop = inCode ? CODE_WORD_END : WORD_END;
     while (this.pos < this.end && stop[this.buf[this.pos]!] === 0) this.pos++;
     if (this.pos === start) this.fail(what);
-    return this.buf.toString('latin1', start, this.pos);
-  }
-
-  /** An atom name compared case-insensitively by callers: returned upper-cased. */
-  keyword(what: string): string {
-    return this.word(what).toUpperCase();
+    return start;
   }
 
   /** The rest of the response as text (resp-text), UTF-8 decoded. */
