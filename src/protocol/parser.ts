@@ -53,7 +53,8 @@ export class ResponseParser {
 
   /** Bytes pushed so far: the stream offset of the next chunk. */
   private received = 0;
-  private failure: ProtocolError | undefined;
+  /** The first error a push threw: the stream position is lost after it, so every later push rethrows it. */
+  private failure: unknown;
   private stopped = false;
   private rest: Buffer[] = [];
 
@@ -84,9 +85,12 @@ export class ResponseParser {
     this.bodySink = options.bodySink;
   }
 
-  /** Feeds bytes; emits every response they complete. Throws ProtocolError, then stays failed. */
+  /**
+   * Feeds bytes; emits every response they complete. Throws ProtocolError (or what onResponse or
+   * a sink threw) and then stays failed.
+   */
   push(chunk: Buffer): void {
-    if (this.failure) throw this.failure;
+    if (this.failure !== undefined) throw this.failure;
     if (this.stopped) {
       if (chunk.length > 0) this.rest.push(chunk);
       return;
@@ -97,12 +101,15 @@ export class ResponseParser {
       const pos = this.consume(chunk, base);
       if (this.stopped && pos < chunk.length) this.rest.push(chunk.subarray(pos));
     } catch (error) {
-      if (error instanceof ProtocolError) this.failure = error;
+      this.failure = error ?? new Error('push failed');
       throw error;
     }
   }
 
-  /** Stops parsing right after the current response (call from onResponse, e.g. at STARTTLS). */
+  /**
+   * Stops parsing right after the current response: call it from onResponse (e.g. on the tagged
+   * OK of STARTTLS or COMPRESS). Later pushes only add to the remainder.
+   */
   stop(): void {
     this.stopped = true;
   }

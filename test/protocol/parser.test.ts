@@ -658,6 +658,14 @@ describe('limits', () => {
   });
 });
 
+test('an exception from onResponse leaves the parser failed, not desynchronised', () => {
+  const parser = new ResponseParser(() => {
+    throw new Error('consumer broke');
+  });
+  assert.throws(() => parser.push(crlf('* OK a\n* OK b\n')), /consumer broke/);
+  assert.throws(() => parser.push(crlf('* OK c\n')), /consumer broke/);
+});
+
 describe('stop() and remainder()', () => {
   test('stop inside onResponse after a tagged OK keeps the rest of the chunk', () => {
     const seen: Response[] = [];
