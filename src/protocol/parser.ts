@@ -13,7 +13,7 @@ import {
 import { type LiteralSlot, quoteBytes, ResponseReader } from './response-reader.js';
 import type { FetchAttributes, Response } from './types.js';
 
-export type { ParserLimits } from './limits.js';
+export { DEFAULT_LIMITS, type ParserLimits } from './limits.js';
 
 /** Receives one literal's bytes in order; `end()` once they have all arrived. */
 export interface LiteralSink {
