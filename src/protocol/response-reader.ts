@@ -261,11 +261,16 @@ export class ResponseReader {
   /** An atom or a string (RFC 3501 astring), as bytes. */
   astring(): Buffer {
     const b = this.peek();
-    if (b === DQUOTE || b === LBRACE || b === TILDE) return this.string();
+    if (b === DQUOTE || b === LBRACE || this.atLiteral8()) return this.string();
     const start = this.pos;
     while (this.pos < this.end && WORD_END[this.buf[this.pos]!] === 0) this.pos++;
     if (this.pos === start) this.fail('an atom or string');
     return this.buf.subarray(start, this.pos);
+  }
+
+  /** `~{`: a literal8 (RFC 3516); a lone `~` is an ordinary atom character. */
+  private atLiteral8(): boolean {
+    return this.peek() === TILDE && this.pos + 1 < this.end && this.buf[this.pos + 1] === LBRACE;
   }
 
   astringText(): string {
@@ -339,7 +344,7 @@ export class ResponseReader {
       this.list(() => items.push(this.token(inCode)));
       return { type: 'list', items };
     }
-    if (b === DQUOTE || b === LBRACE || (b === TILDE && this.buf[this.pos + 1] === LBRACE)) {
+    if (b === DQUOTE || b === LBRACE || this.atLiteral8()) {
       return { type: 'string', value: this.string() };
     }
     if (this.nil()) return { type: 'nil' };

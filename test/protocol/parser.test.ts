@@ -555,6 +555,10 @@ describe('mailbox names', () => {
       { kind: 'untagged', type: 'LIST', attributes: [], delimiter: '/', mailbox: 'Caf\u00e9 {3}' },
     ],
     [
+      '* LIST () "/" ~user/mail',
+      { kind: 'untagged', type: 'LIST', attributes: [], delimiter: '/', mailbox: '~user/mail' },
+    ],
+    [
       '* STATUS "{5}" (MESSAGES 1)',
       { kind: 'untagged', type: 'STATUS', mailbox: '{5}', attributes: { messages: 1 } },
     ],
