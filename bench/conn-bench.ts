@@ -20,15 +20,18 @@ type Via = 'tunnel' | 'tcp' | 'tcp+2ms';
 async function startDelayRelay(port: number, delayMs: number): Promise<{ port: number; server: Server }> {
   const delayed = (from: Socket, to: Socket) => {
     const queue: { due: number; chunk: Buffer }[] = [];
-    let timer: NodeJS.Timeout | undefined;
+    let scheduled = false;
     const pump = () => {
-      timer = undefined;
       while (queue.length > 0 && queue[0]!.due <= performance.now()) to.write(queue.shift()!.chunk);
-      if (queue.length > 0) timer = setTimeout(pump, queue[0]!.due - performance.now());
+      scheduled = queue.length > 0;
+      if (scheduled) setTimeout(pump, queue[0]!.due - performance.now());
     };
     from.on('data', (chunk) => {
       queue.push({ due: performance.now() + delayMs, chunk });
-      timer ??= setTimeout(pump, delayMs);
+      if (!scheduled) {
+        scheduled = true;
+        setTimeout(pump, delayMs);
+      }
     });
     from.on('close', () => to.destroy());
     from.on('error', () => to.destroy());
