@@ -12,6 +12,7 @@ import type {
 } from '../../machines/contracts.js';
 import { mailboxSyncMachine } from '../../machines/mailbox-sync.js';
 import { deferred, fakeActors, scripted, startTraced } from './fakes.js';
+import { type Stimuli, unreachedStates } from './graph.js';
 
 const input: MailboxSyncInput = { mailbox: 'INBOX', lane: 0, repair: false };
 
@@ -240,5 +241,29 @@ describe('mailbox sync chart', () => {
     assert.ok(!calls.includes('appendNew'));
     assert.equal(output.status, 'stopped');
     assert.equal(output.counts.toRemote.flagsUpdated, 2);
+  });
+
+  test('every state is reachable (xstate/graph shortest paths over all step outcomes)', () => {
+    const stimuli: Stimuli = {
+      outputs: {
+        selectMailbox: [
+          selected,
+          { ...selected, uidValidityChanged: ['local'] },
+          { ...selected, interrupted: true },
+        ],
+        propagateFlags: [quiet, { ...quiet, pendingUpdates: true }],
+        appendNew: [caughtUp, { ...caughtUp, newMessages: true }, { ...caughtUp, pendingUpdates: true }],
+        fullSync: [{ counts: {} }],
+        propagateExpunges: [{ counts: {} }],
+      },
+      errors: [{ kind: 'server', message: 'NO' }],
+      external: [{ type: 'mailbox.stop' }],
+      key: (s) => [s.context.stopRequested, s.context.pendingUpdates],
+    };
+    const inputs = [input, { ...input, repair: true }];
+    assert.deepEqual(unreachedStates(mailboxSyncMachine, inputs, stimuli), []);
+    // The check can fail: without an interrupted run, resuming is never reached.
+    const noResume = { ...stimuli, outputs: { ...stimuli.outputs, selectMailbox: [selected] } };
+    assert.deepEqual(unreachedStates(mailboxSyncMachine, inputs, noResume), ['mailboxSync.resuming']);
   });
 });

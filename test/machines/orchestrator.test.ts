@@ -15,6 +15,7 @@ import { zeroCounts } from '../../machines/counts.js';
 import { mailboxSyncMachine } from '../../machines/mailbox-sync.js';
 import { orchestratorMachine } from '../../machines/orchestrator.js';
 import { deferred, fakeActors, startTraced } from './fakes.js';
+import { type Stimuli, unreachedStates } from './graph.js';
 
 type Impls = Parameters<typeof fakeActors<OrchestratorActorContracts>>[0];
 type MailboxFake = (input: MailboxSyncInput) => Promise<MailboxSyncOutput>;
@@ -469,5 +470,44 @@ describe('orchestrator chart', () => {
     actor.start();
     assert.equal(errors.length, 1);
     assert.match(String(errors[0]), /maxParallel must be a positive integer, got 0/);
+  });
+
+  test('every state is reachable (xstate/graph shortest paths over all commands and modes)', () => {
+    const failed: MailboxSyncOutput = { mailbox: 'b', status: 'failed', counts: zeroCounts(), error: lost };
+    const stimuli: Stimuli = {
+      outputs: {
+        listMailboxes: [
+          { abort: lost, changes: [], toSync: [] },
+          { abort: null, changes: [], toSync: [] },
+          {
+            abort: null,
+            changes: [{ action: 'subscribe', mailbox: 'a', target: 'local' }],
+            toSync: ['a', 'b'],
+          },
+        ],
+        'mailbox.*': [synced('a'), failed],
+        deleteMailboxes: [{ deleted: 1 }],
+        findRenameConflicts: [{ existsOn: [] }, { existsOn: ['database'] }],
+        renameMailbox: [{ renamed: 1 }],
+      },
+      errors: [lost],
+      external: [{ type: 'shutdown' }, { type: 'notify.changed' }, { type: 'connection.lost', error: lost }],
+      key: ({ context: c }) => [
+        c.queue.length,
+        Object.keys(c.running).length,
+        c.shutdownRequested,
+        c.connectionLost,
+        c.changedMeanwhile,
+      ],
+    };
+    const inputs: OrchestratorInput[] = [
+      sync(),
+      { ...sync(), watch: { intervalSeconds: 60, notify: false } },
+      { ...sync(), watch: { intervalSeconds: 900, notify: true } },
+      { command: { name: 'repair', mailboxes: [] } },
+      { command: { name: 'delete', mailboxes: ['a'], targets: ['local'] } },
+      rename,
+    ];
+    assert.deepEqual(unreachedStates(orchestratorMachine, inputs, stimuli), []);
   });
 });
