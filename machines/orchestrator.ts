@@ -163,7 +163,10 @@ export const orchestratorMachine = setup({
     mailboxSync: mailboxSyncMachine satisfies MailboxSyncLogic as MailboxSyncLogic,
   },
   delays: {
+    /** Polling: the pause between two cycles. */
     watchInterval: ({ context }) => (context.watch?.intervalSeconds ?? 60) * 1000,
+    /** NOTIFY: how long a connection may stay idle before a NOOP (--watch sets both, per the manual). */
+    keepaliveInterval: ({ context }) => (context.watch?.intervalSeconds ?? 900) * 1000,
     reconnectDelay: ({ context }) => reconnectDelayMs(context.reconnectAttempts),
   },
   actions: {
@@ -275,7 +278,16 @@ export const orchestratorMachine = setup({
     // Between mailbox checkpoints nothing needs finishing: leaving the state aborts its actor.
     shutdown: { target: '.done', actions: 'noteShutdown' },
     'notify.changed': { actions: 'noteChange' },
-    'connection.lost': { actions: 'noteConnectionLost' },
+    // No new mailbox starts on a dead connection; without --watch nothing will bring it back.
+    'connection.lost': [
+      { guard: 'isWatching', actions: 'noteConnectionLost' },
+      {
+        actions: [
+          'noteConnectionLost',
+          { type: 'recordFatal', params: ({ event }) => ({ error: event.error }) },
+        ],
+      },
+    ],
   },
   initial: 'openingDatabase',
   states: {
@@ -288,6 +300,8 @@ export const orchestratorMachine = setup({
         onError: fail,
       },
     },
+    // One actor connects both sides (and all lanes) concurrently rather than a region per side:
+    // nothing can start before both are up, and a single failure path aborts the other side.
     connecting: {
       meta: { label: 'connect to both servers concurrently' },
       invoke: {
@@ -413,7 +427,8 @@ export const orchestratorMachine = setup({
       // A whole cycle went through: the connections work again, back-off starts over.
       entry: 'resetBackoff',
       after: {
-        watchInterval: [{ guard: 'isNotifying', target: 'keepingAlive' }, { target: 'listing' }],
+        watchInterval: { guard: not('isNotifying'), target: 'listing' },
+        keepaliveInterval: { guard: 'isNotifying', target: 'keepingAlive' },
       },
       on: {
         'notify.changed': 'listing',

@@ -68,7 +68,7 @@ function start({ overrides = {}, mailbox = async (i) => synced(i.mailbox), input
       reportProgress: (_, output) => progress.push(output),
       logReconnect: (_, info) => reconnects.push(info),
     },
-    delays: { watchInterval: 10, reconnectDelay: 10 },
+    delays: { watchInterval: 10, keepaliveInterval: 10, reconnectDelay: 10 },
   });
   const traced = startTraced(machine, input);
   return { ...traced, calls, mailboxInputs, progress, reconnects };
@@ -237,6 +237,31 @@ describe('orchestrator chart', () => {
     assert.deepEqual(run.trace, ['openingDatabase', 'connecting', 'listing', 'failed']);
     assert.equal(output.exitCode, 1);
     assert.deepEqual(output.summary.fatal, lost);
+  });
+
+  test('without --watch a connection lost between steps: no new mailbox starts, exit 1', async () => {
+    const started = deferred();
+    const release = deferred();
+    const run = start({
+      input: sync(),
+      overrides: { listMailboxes: listing('a', 'b') },
+      mailbox: async ({ mailbox }) => {
+        started.resolve();
+        await release.promise;
+        return synced(mailbox);
+      },
+    });
+    await started.promise;
+    run.actor.send({ type: 'connection.lost', error: lost });
+    release.resolve();
+    const output = await toPromise(run.actor);
+    assert.deepEqual(
+      run.mailboxInputs.map((i) => i.mailbox),
+      ['a'],
+    );
+    assert.equal(run.trace.at(-1), 'done');
+    assert.deepEqual(output.summary.fatal, lost);
+    assert.equal(output.exitCode, 1);
   });
 
   test('watch mode: cycles after the watch interval until a shutdown event ends it', async () => {
