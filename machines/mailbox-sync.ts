@@ -85,7 +85,7 @@ export const mailboxSyncMachine = setup({
     needsResume: (_, outcome: SelectOutcome) => outcome.interrupted,
     isRepairing: ({ context }) => context.repair,
     hasPendingUpdates: (_, outcome: PropagationOutcome) => outcome.pendingUpdates,
-    hadPendingUpdates: ({ context }) => context.pendingUpdates,
+    hasUpdatesFromCopying: ({ context }) => context.pendingUpdates,
     hasNewMessages: (_, outcome: AppendOutcome) => outcome.newMessages,
     isStopRequested: ({ context }) => context.stopRequested,
   },
@@ -244,7 +244,7 @@ export const mailboxSyncMachine = setup({
           { guard: 'isStopRequested', target: 'stopped' },
           // Back to spec step 2 (expunges included: VANISHED is metadata too) when updates
           // arrived while copying.
-          { guard: 'hadPendingUpdates', target: 'propagatingExpunges' },
+          { guard: 'hasUpdatesFromCopying', target: 'propagatingExpunges' },
           { target: 'done' },
         ],
         onError: failWithError,

@@ -13,6 +13,7 @@ import {
 } from 'xstate';
 import type {
   Command,
+  ConnectInput,
   MailboxChange,
   MailboxSyncInput,
   MailboxSyncOutput,
@@ -79,10 +80,17 @@ function sidesOf(targets: Target[]): Side[] {
   return targets.filter((t): t is Side => t !== 'database');
 }
 
-function connectSides(command: Command): Side[] {
-  return command.name === 'delete' || command.name === 'rename'
-    ? sidesOf(command.targets)
-    : ['local', 'remote'];
+/** The commands that sync mailboxes (as opposed to --delete and --rename). */
+type SyncCommand = Extract<Command, { name: 'sync' | 'repair' }>;
+
+function syncsMailboxes(command: Command): command is SyncCommand {
+  return command.name === 'sync' || command.name === 'repair';
+}
+
+function connectInput({ command, maxParallel }: OrchestratorContext): ConnectInput {
+  return syncsMailboxes(command)
+    ? { sides: ['local', 'remote'], lanes: maxParallel }
+    : { sides: sidesOf(command.targets), lanes: 1 };
 }
 
 function initialContext({ command, maxParallel = 1, watch = null }: OrchestratorInput): OrchestratorContext {
@@ -265,9 +273,9 @@ export const orchestratorMachine = setup({
     allMailboxesFinished: ({ context }) =>
       Object.keys(context.running).length === 0 &&
       (context.queue.length === 0 || context.shutdownRequested || context.connectionLost),
-    shutdownRequested: ({ context }) => context.shutdownRequested,
-    connectionLost: ({ context }) => context.connectionLost,
-    changedMeanwhile: ({ context }) => context.changedMeanwhile,
+    isShuttingDown: ({ context }) => context.shutdownRequested,
+    hasLostConnection: ({ context }) => context.connectionLost,
+    hasChangedMeanwhile: ({ context }) => context.changedMeanwhile,
     canReconnect: ({ context }, { error }: { error: unknown }) =>
       context.watch !== null && toSyncError(error).kind === 'connection',
   },
@@ -307,11 +315,7 @@ export const orchestratorMachine = setup({
       invoke: {
         id: 'connectServers',
         src: 'connectServers',
-        input: ({ context }) => ({
-          sides: connectSides(context.command),
-          lanes:
-            context.command.name === 'sync' || context.command.name === 'repair' ? context.maxParallel : 1,
-        }),
+        input: ({ context }) => connectInput(context),
         onDone: [
           { guard: 'isDeleting', target: 'deleting', actions: 'noteConnected' },
           { guard: 'isRenaming', target: 'checkingRename', actions: 'noteConnected' },
@@ -341,10 +345,7 @@ export const orchestratorMachine = setup({
         id: 'listMailboxes',
         src: 'listMailboxes',
         input: ({ context }) => ({
-          mailboxes:
-            context.command.name === 'sync' || context.command.name === 'repair'
-              ? context.command.mailboxes
-              : [],
+          mailboxes: syncsMailboxes(context.command) ? context.command.mailboxes : [],
           repair: context.command.name === 'repair',
         }),
         onDone: [
@@ -415,10 +416,10 @@ export const orchestratorMachine = setup({
     concludingCycle: {
       meta: { label: 'choose: finish, reconnect, list again or wait' },
       always: [
-        { guard: 'shutdownRequested', target: 'done' },
+        { guard: 'isShuttingDown', target: 'done' },
         { guard: not('isWatching'), target: 'done' },
-        { guard: 'connectionLost', target: 'reconnecting' },
-        { guard: 'changedMeanwhile', target: 'listing' },
+        { guard: 'hasLostConnection', target: 'reconnecting' },
+        { guard: 'hasChangedMeanwhile', target: 'listing' },
         { target: 'waiting' },
       ],
     },
@@ -440,7 +441,7 @@ export const orchestratorMachine = setup({
       invoke: {
         id: 'keepAlive',
         src: 'keepAlive',
-        onDone: [{ guard: 'changedMeanwhile', target: 'listing' }, { target: 'waiting' }],
+        onDone: [{ guard: 'hasChangedMeanwhile', target: 'listing' }, { target: 'waiting' }],
         onError: reconnectOrFail,
       },
     },
