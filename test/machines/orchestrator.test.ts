@@ -360,6 +360,44 @@ describe('orchestrator chart', () => {
     ]);
   });
 
+  test('notify mode: a change reported mid-cycle starts the next cycle at once; a lost idle connection reconnects', async () => {
+    const started = deferred();
+    const release = deferred();
+    let syncs = 0;
+    const run = start({
+      input: { ...sync(), watch: { intervalSeconds: 900, notify: true } },
+      overrides: { listMailboxes: listing('a') },
+      mailbox: async ({ mailbox }) => {
+        if (++syncs === 1) {
+          started.resolve();
+          await release.promise;
+        }
+        return synced(mailbox);
+      },
+    });
+    await started.promise;
+    run.actor.send({ type: 'notify.changed' });
+    release.resolve();
+    await waitFor(run.actor, (s) => s.matches('waiting'));
+    run.actor.send({ type: 'connection.lost', error: lost });
+    await waitFor(run.actor, (s) => s.matches('waiting') && s.context.summary.cycles === 3);
+    run.actor.send({ type: 'shutdown' });
+    const output = await toPromise(run.actor);
+    assert.deepEqual(run.trace, [
+      'openingDatabase',
+      'connecting',
+      ...cycle,
+      ...cycle,
+      'waiting',
+      'reconnecting',
+      'connecting',
+      ...cycle,
+      'waiting',
+      'done',
+    ]);
+    assert.equal(output.exitCode, 0);
+  });
+
   test('shutdown while syncing: running mailboxes stop at their checkpoint, queued ones never start', async () => {
     const appendStarted = deferred();
     const releaseAppend = deferred();
