@@ -101,7 +101,7 @@ export interface PropagationOutcome extends StepOutcome {
 
 /** `appendNew` output: one pass of copying new messages both ways. */
 export interface AppendOutcome extends PropagationOutcome {
-  /** Either server received new messages during the pass (its UIDNEXT moved past the pass's bound). */
+  /** Either server received messages the pass did not copy (our own APPENDs do not count). */
   newMessages: boolean;
 }
 
@@ -115,7 +115,11 @@ export interface MailboxActorContracts {
   /** Store both HIGHESTMODSEQ values in one transaction, after both sides are consistent. */
   checkpointModseq: { input: MailboxStepInput; output: undefined };
   appendNew: { input: MailboxStepInput; output: AppendOutcome };
-  /** Store both UIDNEXT values: the bounds below which every message has been copied. */
+  /**
+   * Store both UIDNEXT values: the bounds below which every message has been copied. When no
+   * update is buffered it may store HIGHESTMODSEQ too, so our own APPENDs are not seen as flag
+   * changes by the next run.
+   */
   checkpointUidnext: { input: MailboxStepInput; output: undefined };
 }
 

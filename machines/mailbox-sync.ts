@@ -213,8 +213,8 @@ export const mailboxSyncMachine = setup({
         src: 'appendNew',
         input: ({ context }) => stepInput(context),
         onDone: [
-          // Spec step 3: repeat while either server received new messages (our own APPENDs move
-          // the other side's UIDNEXT too), unless a stop is pending: then checkpoint what is copied.
+          // Spec step 3: repeat while either server received new messages meanwhile, unless a
+          // stop is pending: then checkpoint what is copied.
           {
             guard: 'isStopRequested',
             target: 'checkpointingUidnext',
