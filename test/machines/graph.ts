@@ -76,3 +76,10 @@ export function unreachedStates(machine: AnyStateMachine, inputs: unknown[], sti
     .filter((n) => !(n.always !== undefined && enteredFromReached.has(n.id)))
     .map((n) => n.id);
 }
+
+/** States without a `meta.label`, which the chart drawings need. */
+export function unlabelledStates(machine: AnyStateMachine): string[] {
+  return getStateNodes(machine.root)
+    .filter((n) => typeof (n.meta as { label?: unknown } | undefined)?.label !== 'string')
+    .map((n) => n.id);
+}

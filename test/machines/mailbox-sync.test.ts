@@ -12,7 +12,7 @@ import type {
 } from '../../machines/contracts.js';
 import { mailboxSyncMachine } from '../../machines/mailbox-sync.js';
 import { deferred, fakeActors, scripted, startTraced } from './fakes.js';
-import { type Stimuli, unreachedStates } from './graph.js';
+import { type Stimuli, unlabelledStates, unreachedStates } from './graph.js';
 
 const input: MailboxSyncInput = { mailbox: 'INBOX', lane: 0, repair: false };
 
@@ -66,7 +66,7 @@ const happyTrace = [
 /** Spec step 2, expunges then flags. */
 const step2 = ['propagatingExpunges', 'propagatingFlags'];
 
-describe('mailbox sync chart', () => {
+describe('mailbox sync chart', { timeout: 10_000 }, () => {
   test('happy path walks every QRESYNC step once and sums the counts per direction', async () => {
     const { trace, output, calls, inputs } = await run({
       propagateExpunges: () => ({ counts: { toLocal: { expunged: 2 }, toRemote: { expunged: 1 } } }),
@@ -265,5 +265,9 @@ describe('mailbox sync chart', () => {
     // The check can fail: without an interrupted run, resuming is never reached.
     const noResume = { ...stimuli, outputs: { ...stimuli.outputs, selectMailbox: [selected] } };
     assert.deepEqual(unreachedStates(mailboxSyncMachine, inputs, noResume), ['mailboxSync.resuming']);
+  });
+
+  test('every state carries a meta.label for the drawings', () => {
+    assert.deepEqual(unlabelledStates(mailboxSyncMachine), []);
   });
 });

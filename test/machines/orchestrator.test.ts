@@ -15,7 +15,7 @@ import { zeroCounts } from '../../machines/counts.js';
 import { mailboxSyncMachine } from '../../machines/mailbox-sync.js';
 import { orchestratorMachine } from '../../machines/orchestrator.js';
 import { deferred, fakeActors, startTraced } from './fakes.js';
-import { type Stimuli, unreachedStates } from './graph.js';
+import { type Stimuli, unlabelledStates, unreachedStates } from './graph.js';
 
 type Impls = Parameters<typeof fakeActors<OrchestratorActorContracts>>[0];
 type MailboxFake = (input: MailboxSyncInput) => Promise<MailboxSyncOutput>;
@@ -77,7 +77,7 @@ function start({ overrides = {}, mailbox = async (i) => synced(i.mailbox), input
 const sync = (...mailboxes: string[]): OrchestratorInput => ({ command: { name: 'sync', mailboxes } });
 const cycle = ['listing', 'syncing', 'concludingCycle'];
 
-describe('orchestrator chart', () => {
+describe('orchestrator chart', { timeout: 10_000 }, () => {
   test('no dirty mailbox: done with exit code 0 and no mailbox actor spawned', async () => {
     const run = start({ input: sync() });
     const output = await toPromise(run.actor);
@@ -572,5 +572,9 @@ describe('orchestrator chart', () => {
       rename,
     ];
     assert.deepEqual(unreachedStates(orchestratorMachine, inputs, stimuli), []);
+  });
+
+  test('every state carries a meta.label for the drawings', () => {
+    assert.deepEqual(unlabelledStates(orchestratorMachine), []);
   });
 });
