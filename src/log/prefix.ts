@@ -61,6 +61,7 @@ class Parser {
       return '%';
     }
     if (next === '?') {
+      const start = this.pos;
       const spec = this.specifier(this.pos + 2);
       if (this.src[this.pos + 3] !== '?') this.fail(`expected \`?\` after \`%?${spec}\``, this.pos + 3);
       this.pos += 4;
@@ -70,7 +71,7 @@ class Parser {
         this.pos++;
         otherwise = this.parseSequence(true);
       }
-      if (this.src[this.pos] !== '?') this.fail('unterminated `%?` conditional');
+      if (this.src[this.pos] !== '?') this.fail(`unterminated conditional \`%?${spec}?\``, start);
       this.pos++;
       return { cond: spec, then, else: otherwise };
     }
