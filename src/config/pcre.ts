@@ -23,8 +23,10 @@ const UNSUPPORTED_ESCAPES: Record<string, string> = {
   g: '\\g (use \\1 or \\k<name>)',
   p: '\\p{...}',
   P: '\\P{...}',
-  Q: '\\Q',
-  E: '\\E',
+  // In the Perl tool \Q...\E is no quoting (that happens in string literals): the regex engine
+  // reads a plain Q or E. Refusing it is kinder than copying that surprise.
+  Q: '\\Q...\\E quoting',
+  E: '\\Q...\\E quoting',
   l: '\\l',
   u: '\\u',
   L: '\\L',
@@ -82,7 +84,7 @@ export function translatePcre(pcre: string): RegExp {
   }
 }
 
-/** `\Q...\E` quoting is expanded to escaped literal characters. */
+/** One `\X` escape; `\x{HHHH}` becomes `\uHHHH` since we do not use the `u` flag. */
 function translateEscape(
   src: string,
   i: number,
@@ -91,11 +93,6 @@ function translateEscape(
 ): [string, number] {
   const c = src[i + 1];
   if (c === undefined) return fail('a trailing backslash');
-  if (c === 'Q' && !inClass) {
-    const end = src.indexOf('\\E', i + 2);
-    const literal = src.slice(i + 2, end < 0 ? undefined : end);
-    return [literal.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'), (end < 0 ? src.length : end + 2) - i];
-  }
   if (c === 'x' && src[i + 2] === '{') {
     const m = /^\\x\{([0-9A-Fa-f]{1,4})\}/.exec(src.slice(i));
     if (!m) return fail('a \\x{...} escape above U+FFFF or malformed');
