@@ -48,7 +48,10 @@ export function parseArgs(argv: readonly string[], env: Env): ParsedArgs {
     .fail((message, error) => {
       throw new UsageError(
         (error?.message ?? message)
-          .replace(/^Unknown arguments?: /, 'unknown option: --')
+          .replace(
+            /^Unknown arguments?: ([^, ]+).*/,
+            (_, name: string) => `unknown option: ${name.length === 1 ? '-' : '--'}${name}`,
+          )
           .replace(/^Not enough arguments following: (.*)/, 'option --$1 needs a value'),
       );
     })
