@@ -8,12 +8,11 @@ import { DEFAULT_SECTION, type IniDocument, parseIni } from './ini-reader.js';
 import { parseListMailbox } from './list-mailbox.js';
 import { PcreError, translatePcre } from './pcre.js';
 import { readServer } from './server.js';
-import type { OptionReader } from './tls.js';
 import type { Config, ServerConfig, ServerName } from './types.js';
-import { checked, NON_CONTROL, TEXT_CHARS } from './values.js';
+import { NON_CONTROL, type OptionReader, Options, SEVEN_BIT, TEXT_CHARS } from './values.js';
 
 /** Options of the default section only: they concern the whole synchronization. */
-const GLOBAL_OPTIONS = new Set([
+export const GLOBAL_OPTIONS = new Set([
   'database',
   'list-mailbox',
   'list-select-opts',
@@ -23,7 +22,7 @@ const GLOBAL_OPTIONS = new Set([
 ]);
 
 /** Options of [local] and [remote]; when written in the default section they apply to both. */
-const SERVER_OPTIONS = new Set([
+export const SERVER_OPTIONS = new Set([
   'list-reference',
   'type',
   'host',
@@ -69,12 +68,11 @@ export function loadConfig(file: string): LoadedConfig {
       const owner = doc.get(section)?.has(option) ? section : DEFAULT_SECTION;
       return { value: entry.value, origin: { file, section: owner, option } };
     };
-  const global = readerFor(DEFAULT_SECTION);
   const config: Config = {
     file,
-    ...readGlobals(global),
-    local: readServer('local', readerFor('local'), warnings),
-    remote: readServer('remote', readerFor('remote'), warnings),
+    ...readGlobals(new Options(readerFor(DEFAULT_SECTION))),
+    local: readServer('local', new Options(readerFor('local')), warnings),
+    remote: readServer('remote', new Options(readerFor('remote')), warnings),
   };
   const passwordWarning = exposedPasswordWarning(file, [config.local, config.remote]);
   if (passwordWarning) warnings.push(passwordWarning);
@@ -109,43 +107,43 @@ function checkSections(doc: IniDocument, file: string): void {
   for (const name of SERVERS) if (!doc.has(name)) throw new ConfigError(`${file}: missing section [${name}]`);
 }
 
-function readGlobals(read: OptionReader): Omit<Config, 'file' | 'local' | 'remote'> {
-  const text = (option: string, chars: RegExp, allowEmpty: boolean, what: string) => {
-    const e = read(option);
-    return e && { value: checked(e.origin, e.value, chars, allowEmpty, what), origin: e.origin };
-  };
-  const noControl = 'control characters are not allowed';
-  const sevenBit = 'only 7-bit characters are allowed';
+function readGlobals(options: Options): Omit<Config, 'file' | 'local' | 'remote'> {
+  const origin = (option: string) => options.entry(option)!.origin;
+  const selectOpts = options.text(
+    'list-select-opts',
+    LIST_SELECT_CHARS,
+    'not a list of LIST selection options',
+    true,
+  );
   const globals: Omit<Config, 'file' | 'local' | 'remote'> = {
-    listSelectOpts: (
-      text('list-select-opts', LIST_SELECT_CHARS, true, 'not a list of LIST selection options')?.value ?? ''
-    )
+    listSelectOpts: (selectOpts ?? '')
       .toUpperCase()
       .split(' ')
       .filter((w) => w !== ''),
     logPrefix: compileLogPrefix(DEFAULT_LOG_PREFIX),
   };
-  const database = text('database', NON_CONTROL, false, noControl);
-  if (database) globals.database = database.value;
+  const database = options.text('database');
+  if (database !== undefined) globals.database = database;
 
-  const logfile = text('logfile', NON_CONTROL, false, noControl);
-  if (logfile && !logfile.value.startsWith('/'))
-    invalid(logfile.origin, `${JSON.stringify(logfile.value)} is not an absolute path`);
-  if (logfile) globals.logfile = logfile.value;
+  const logfile = options.text('logfile');
+  if (logfile !== undefined && !logfile.startsWith('/'))
+    invalid(origin('logfile'), `${JSON.stringify(logfile)} is not an absolute path`);
+  if (logfile !== undefined) globals.logfile = logfile;
 
-  const prefix = text('log-prefix', NON_CONTROL, true, noControl);
-  if (prefix)
-    globals.logPrefix = compiled(prefix.origin, () => compileLogPrefix(prefix.value), LogPrefixError);
+  const prefix = options.text('log-prefix', NON_CONTROL, undefined, true);
+  if (prefix !== undefined)
+    globals.logPrefix = compiled(origin('log-prefix'), () => compileLogPrefix(prefix), LogPrefixError);
 
-  const list = text('list-mailbox', TEXT_CHARS, false, sevenBit);
-  if (list) {
-    const patterns = parseListMailbox(list.value);
-    if (!Array.isArray(patterns)) invalid(list.origin, patterns.error);
+  const list = options.text('list-mailbox', TEXT_CHARS, SEVEN_BIT);
+  if (list !== undefined) {
+    const patterns = parseListMailbox(list);
+    if (!Array.isArray(patterns)) invalid(origin('list-mailbox'), patterns.error);
     globals.listMailbox = patterns;
   }
 
-  const ignore = text('ignore-mailbox', TEXT_CHARS, false, sevenBit);
-  if (ignore) globals.ignoreMailbox = compiled(ignore.origin, () => translatePcre(ignore.value), PcreError);
+  const ignore = options.text('ignore-mailbox', TEXT_CHARS, SEVEN_BIT);
+  if (ignore !== undefined)
+    globals.ignoreMailbox = compiled(origin('ignore-mailbox'), () => translatePcre(ignore), PcreError);
   return globals;
 }
 

@@ -2,28 +2,17 @@
 // the default section, then type-dependent defaults (port, compress) and cross-checks.
 import { isIP } from 'node:net';
 import { invalid, type Origin } from './errors.js';
-import { type OptionReader, readTls } from './tls.js';
+import { readTls } from './tls.js';
 import type { ProxyConfig, ServerConfig, ServerName } from './types.js';
-import { ASCII, checked, NON_CONTROL, portNumber, TEXT_CHARS, yesNo } from './values.js';
+import { ASCII, type Options, portNumber, SEVEN_BIT, TEXT_CHARS } from './values.js';
 
 const ATOM_LIST =
   /^[\x21\x23\x24\x26\x27\x2B-\x5B\x5E-\x7A\x7C-\x7E]+(?: [\x21\x23\x24\x26\x27\x2B-\x5B\x5E-\x7A\x7C-\x7E]+)*$/;
 
-export function readServer(name: ServerName, read: OptionReader, warnings: string[]): ServerConfig {
-  const text = (
-    option: string,
-    chars = NON_CONTROL,
-    what = 'control characters are not allowed',
-    allowEmpty = false,
-  ) => {
-    const e = read(option);
-    return e && checked(e.origin, e.value, chars, allowEmpty, what);
-  };
-  const seven = 'only 7-bit characters are allowed';
-  const flag = (option: string, fallback: boolean) => {
-    const e = read(option);
-    return e ? yesNo(e.origin, e.value) : fallback;
-  };
+export function readServer(name: ServerName, options: Options, warnings: string[]): ServerConfig {
+  const read = options.entry;
+  const text = options.text.bind(options);
+  const flag = options.flag.bind(options);
   const typeEntry = read('type');
   const type = typeEntry?.value ?? 'imaps';
   if (typeEntry && type !== 'imap' && type !== 'imaps' && type !== 'tunnel')
@@ -31,19 +20,19 @@ export function readServer(name: ServerName, read: OptionReader, warnings: strin
 
   const hostSpec = text('host') ?? 'localhost';
   const host = hostName(read('host')?.origin, hostSpec);
-  const username = text('username', ASCII, seven);
-  const password = text('password', ASCII, seven);
+  const username = text('username', ASCII, SEVEN_BIT);
+  const password = text('password', ASCII, SEVEN_BIT);
   const common = {
     name,
     hostSpec,
-    listReference: text('list-reference', TEXT_CHARS, seven, true) ?? '',
+    listReference: text('list-reference', TEXT_CHARS, SEVEN_BIT, true) ?? '',
     auth: (text('auth', ATOM_LIST, 'expected mechanism names separated by single spaces') ?? 'PLAIN LOGIN')
       .toUpperCase()
       .split(' '),
     ...(username !== undefined && { username }),
     ...(password !== undefined && { password }),
     compress: flag('compress', name === 'remote'),
-    tls: readTls(read, isIP(host) ? '' : host, warnings),
+    tls: readTls(options, isIP(host) ? '' : host, warnings),
   };
   // Options that only matter for another type are still checked: a typo is an error anywhere.
   const port = read('port');

@@ -3,23 +3,18 @@
 import { createHash, getHashes } from 'node:crypto';
 import { describeOrigin, invalid, type Origin } from './errors.js';
 import type { Fingerprint, TlsConfig, TlsVersion } from './types.js';
-import { checked, NON_CONTROL, yesNo } from './values.js';
+import type { OptionReader, Options } from './values.js';
 
 /** Oldest to newest; the versions Node can negotiate start at TLSv1. */
 const PROTOCOLS = ['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 const NODE_VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
-export type OptionReader = (option: string) => { value: string; origin: Origin } | undefined;
-
-export function readTls(read: OptionReader, servername: string, warnings: string[]): TlsConfig {
-  const text = (option: string, allowEmpty = false) => {
-    const e = read(option);
-    return e && checked(e.origin, e.value, NON_CONTROL, allowEmpty, 'control characters are not allowed');
-  };
-  const verify = read('SSL_verify');
+export function readTls(options: Options, servername: string, warnings: string[]): TlsConfig {
+  const read = options.entry;
+  const text = (option: string, allowEmpty = false) => options.text(option, undefined, undefined, allowEmpty);
   const hostname = text('SSL_hostname', true);
   const tls: TlsConfig = {
-    verify: verify ? yesNo(verify.origin, verify.value) : true,
+    verify: options.flag('SSL_verify', true),
     fingerprints: readFingerprints(read),
     servername: hostname ?? servername,
   };

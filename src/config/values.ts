@@ -1,5 +1,5 @@
 // Syntax checks shared by the option parsers: the character sets the Perl tool accepts for each
-// kind of value, booleans, numbers. Each returns the parsed value or throws via `invalid`.
+// kind of value, booleans, numbers, and the typed view of one section's options built on them.
 import { invalid, type Origin } from './errors.js';
 
 /** No C0/C1 control character (what Perl calls \P{Control}). */
@@ -28,4 +28,25 @@ export function portNumber(o: Origin, value: string): number {
   if (n < 1 || n > 65535)
     invalid(o, `invalid value ${JSON.stringify(value)}: expected a port number (1-65535)`);
   return n;
+}
+
+/** Looks an option up for one section (falling back to the default section where allowed). */
+export type OptionReader = (option: string) => { value: string; origin: Origin } | undefined;
+
+const NO_CONTROL = 'control characters are not allowed';
+export const SEVEN_BIT = 'only 7-bit characters are allowed';
+
+/** Typed access to the options of one section; every getter validates what it returns. */
+export class Options {
+  constructor(readonly entry: OptionReader) {}
+
+  text(option: string, chars = NON_CONTROL, what = NO_CONTROL, allowEmpty = false): string | undefined {
+    const e = this.entry(option);
+    return e && checked(e.origin, e.value, chars, allowEmpty, what);
+  }
+
+  flag(option: string, fallback: boolean): boolean {
+    const e = this.entry(option);
+    return e ? yesNo(e.origin, e.value) : fallback;
+  }
 }
