@@ -2,7 +2,9 @@
 // (modified UTF-7), so Unicode semantics do not matter; what differs is syntax. Constructs
 // JavaScript has no equivalent for are refused by name rather than silently changing meaning.
 
-// Perl-only escapes with a JavaScript spelling (outside and inside character classes).
+// Perl escapes that JavaScript spells differently or not at all, outside a character class,
+// then inside one. \h and \v are Perl's horizontal and vertical white space (JavaScript's \v is
+// the vertical tab only), restricted to ASCII since names are 7-bit.
 const ESCAPES: Record<string, string> = {
   A: '^',
   z: '$',
@@ -10,8 +12,10 @@ const ESCAPES: Record<string, string> = {
   e: '\\x1B',
   h: '[\\t ]',
   H: '[^\\t ]',
+  v: '[\\n\\v\\f\\r]',
+  V: '[^\\n\\v\\f\\r]',
 };
-const CLASS_ESCAPES: Record<string, string> = { e: '\\x1B', h: '\\t ' };
+const CLASS_ESCAPES: Record<string, string> = { e: '\\x1B', h: '\\t ', v: '\\n\\v\\f\\r' };
 const UNSUPPORTED_ESCAPES: Record<string, string> = {
   G: '\\G',
   K: '\\K',
@@ -64,7 +68,8 @@ export function translatePcre(pcre: string): RegExp {
   };
   while (i < pcre.length) {
     const c = pcre[i]!;
-    const bounded = /^\{\d+(?:,\d*)?\}/.exec(pcre.slice(i));
+    // {n}, {n,}, {n,m}, and Perl 5.34's {,m}, which JavaScript would read as literal text.
+    const bounded = /^\{(?:\d+(?:,\d*)?|,\d+)\}/.exec(pcre.slice(i));
     let text: string;
     let length: number;
     if (afterQuantifier && c === '+') fail('a possessive quantifier');
@@ -72,7 +77,7 @@ export function translatePcre(pcre: string): RegExp {
     else if (c === '[') [text, length] = translateClass(pcre, i, fail);
     else if (c === '(' && pcre[i + 1] === '?')
       [text, length] = [translateGroupOpening(pcre.slice(i + 2), fail), 2];
-    else [text, length] = bounded ? [bounded[0], bounded[0].length] : [c, 1];
+    else [text, length] = bounded ? [bounded[0].replace('{,', '{0,'), bounded[0].length] : [c, 1];
     afterQuantifier = bounded !== null || (length === 1 && '*+?'.includes(c));
     out += text;
     i += length;
@@ -100,6 +105,7 @@ function translateEscape(
   }
   const table = inClass ? CLASS_ESCAPES : ESCAPES;
   if (table[c] !== undefined) return [table[c]!, 2];
+  if (inClass && (c === 'H' || c === 'V')) return fail(`\\${c} inside a character class`);
   if (UNSUPPORTED_ESCAPES[c] !== undefined) return fail(`the escape ${UNSUPPORTED_ESCAPES[c]}`);
   return [src.slice(i, i + 2), 2];
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { Logger, timestamp } from '../../src/log/logger.js';
 import {
   compileLogPrefix,
@@ -51,6 +52,59 @@ describe('log-prefix renders like the Perl tool', () => {
       const prefix = compileLogPrefix(format);
       for (const ctx of contexts) assert.equal(prefix(ctx), perlPrefix(format, ctx), JSON.stringify(ctx));
     });
+});
+
+test('random formats: whatever we accept renders exactly as in Perl', () => {
+  const piece = fc.constantFrom(
+    '%n',
+    '%m',
+    '%%',
+    '%?n?',
+    '%?m?',
+    '&',
+    '?',
+    '\\&',
+    '\\?',
+    '\\\\',
+    'a',
+    ' ',
+    '(',
+    ':',
+  );
+  const formats = fc.sample(
+    fc.array(piece, { maxLength: 12 }).map((p) => p.join('')),
+    { numRuns: 400, seed: 42 },
+  );
+  const contexts: PrefixContext[] = [
+    {},
+    { name: 'local' },
+    { name: 'remote', mailbox: 'Sent' },
+    { mailbox: 'x' },
+  ];
+  const accepted = formats.flatMap((format) => {
+    try {
+      const prefix = compileLogPrefix(format);
+      return contexts.map((ctx) => ({ format, ctx, ours: prefix(ctx) }));
+    } catch (e) {
+      assert.ok(e instanceof LogPrefixError);
+      return [];
+    }
+  });
+  assert.ok(accepted.length > 200, 'enough accepted formats to compare');
+  // One Perl process for all of them: tab-separated format, name, mailbox; one result per line.
+  const script =
+    'while (<STDIN>) { chomp; my ($f, $n, $m) = split /\\t/, $_, 3; print Net::IMAP::InterIMAP::_logger_prefix({' +
+    ' "logger-prefix" => $f, (length $n ? (name => $n) : ()), (length $m ? (mailbox => $m) : ()) }), "\\n" }';
+  const input = accepted.map((a) => `${a.format}\t${a.ctx.name ?? ''}\t${a.ctx.mailbox ?? ''}\n`).join('');
+  const perl = execFileSync('perl', ['-MNet::IMAP::InterIMAP', '-e', script], {
+    input,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const lines = perl.split('\n');
+  accepted.forEach((a, i) =>
+    assert.equal(a.ours, lines[i], `${JSON.stringify(a.format)} ${JSON.stringify(a.ctx)}`),
+  );
 });
 
 describe('malformed log-prefix formats', () => {

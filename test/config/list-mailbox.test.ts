@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { parseListMailbox } from '../../src/config/list-mailbox.js';
 
 test('bare and quoted patterns, C and hexadecimal escapes', () => {
@@ -22,4 +23,21 @@ test('malformed lists', () => {
   });
   assert.deepEqual(parseListMailbox('""'), { error: 'cannot parse a pattern at "\\"\\""' });
   assert.deepEqual(parseListMailbox('a (b)'), { error: 'cannot parse a pattern at "(b)"' });
+});
+
+test('any list of byte-string patterns survives quoting and parsing', () => {
+  const quote = (p: string) =>
+    /^[\x21\x23-\x27\x2A-\x5B\x5D-\x7A\x7C-\x7E]+$/.test(p)
+      ? p
+      : `"${[...p].map((c) => (c === '"' || c === '\\' ? `\\${c}` : c < ' ' || c > '~' ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c)).join('')}"`;
+  const pattern = fc.string({
+    unit: fc.integer({ min: 0, max: 255 }).map((n) => String.fromCharCode(n)),
+    minLength: 1,
+  });
+  fc.assert(
+    fc.property(fc.array(pattern, { minLength: 1, maxLength: 5 }), (patterns) => {
+      assert.deepEqual(parseListMailbox(patterns.map(quote).join(' ')), patterns);
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -6,6 +6,9 @@ import { describe, test } from 'node:test';
 import { PcreError, translatePcre } from '../../src/config/pcre.js';
 
 const NAMES = [
+  'a b',
+  'tab\tx',
+  'ab',
   'INBOX',
   'virtual',
   'virtual\0Sent',
@@ -57,6 +60,11 @@ describe('patterns we translate match the same names as in Perl', () => {
     '\\h|;',
     '[]a]',
     'a{2,}|r{1}',
+    '^[a-z]{,3}$',
+    '\\v|\\s\\S',
+    '[\\v\\h]',
+    '\\V\\x00',
+    'x\\z|\\x00y\\Z',
   ];
   for (const p of patterns) test(p, () => assert.equal(ourMatches(p), perlMatches(p)));
 });
@@ -71,6 +79,7 @@ describe('what JavaScript cannot honour is refused by name', () => {
     ['a\\Kb', 'the escape \\K is not supported (at character 2)'],
     ['(?#note)a', 'a comment group (?#...) is not supported (at character 1)'],
     ['(?P<n>a)', 'this named group syntax (use (?<name>...)) is not supported (at character 1)'],
+    ['[\\H]', '\\H inside a character class is not supported (at character 1)'],
     ['[[:foo:]]', 'this POSIX character class is not supported (at character 1)'],
     ['^\\Qa.b\\E$', 'the escape \\Q...\\E quoting is not supported (at character 2)'],
     ['(a', 'Invalid regular expression: /(a/: Unterminated group'],
