@@ -102,9 +102,8 @@ test('random formats: whatever we accept renders exactly as in Perl', () => {
     timeout: 30_000,
   });
   const lines = perl.split('\n');
-  accepted.forEach((a, i) =>
-    assert.equal(a.ours, lines[i], `${JSON.stringify(a.format)} ${JSON.stringify(a.ctx)}`),
-  );
+  for (const [i, a] of accepted.entries())
+    assert.equal(a.ours, lines[i], `${JSON.stringify(a.format)} ${JSON.stringify(a.ctx)}`);
 });
 
 describe('malformed log-prefix formats', () => {
