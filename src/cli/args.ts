@@ -13,6 +13,8 @@ export type ParsedArgs = { kind: 'help' } | { kind: 'version' } | { kind: 'run';
 const TARGETS: readonly Target[] = ['local', 'remote', 'database'];
 const COMMANDS = ['repair', 'delete', 'rename'] as const;
 const FLAGS = ['quiet', 'q', 'debug', 'help', 'h', 'version', 'notify', ...COMMANDS];
+/** The longest interval a Node timer can wait (2^31 - 1 ms). */
+const WATCH_MAX = 2_147_483;
 /** Default --watch interval: one minute, or fifteen when NOTIFY pushes the changes. */
 const WATCH_DEFAULT = 60;
 const NOTIFY_DEFAULT = 900;
@@ -62,6 +64,10 @@ export function parseArgs(argv: readonly string[], env: Env): ParsedArgs {
   // A repeated --config or --watch: the last one wins, as with the Perl tool.
   const last = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
   const watch = last(args.watch);
+  const config = last(args.config);
+  if (config === '') throw new UsageError('option --config needs a value');
+  if (watch && Number(watch) > WATCH_MAX)
+    throw new UsageError(`--watch=${watch} is too long (at most ${WATCH_MAX} seconds)`);
 
   const commands = COMMANDS.filter((c) => args[c]);
   if (commands.length > 1) throw new UsageError(`--${commands[0]} and --${commands[1]} cannot be combined`);
@@ -83,7 +89,7 @@ export function parseArgs(argv: readonly string[], env: Env): ParsedArgs {
     notify: args.notify ?? false,
     quiet: args.quiet ?? false,
     debug: args.debug ?? 0,
-    configPath: resolveConfigPath(last(args.config), env),
+    configPath: resolveConfigPath(config, env),
   };
   if (watch !== undefined || args.notify) {
     const seconds = watch ? Number(watch) : 0;

@@ -57,6 +57,8 @@ describe('refused before anything is opened', () => {
     [['--watch=-5'], 'invalid value for --watch: "-5" (expected a number of seconds)'],
     [['--notify=yes'], 'option --notify does not take a value'],
     [['--config'], 'option --config needs a value'],
+    [['--config='], 'option --config needs a value'],
+    [['--watch=2147484'], '--watch=2147484 is too long (at most 2147483 seconds)'],
     [['é'], 'invalid mailbox name "é" (must be non-empty 7-bit, UTF-7 encoded)'],
     [['--config=absent'], `${join(configDir, 'absent')}: no such configuration file`],
   ];
