@@ -137,10 +137,7 @@ function guardName(guard: unknown): string {
   if (typeof guard === 'string') return guard;
   if (typeof guard === 'function') {
     const combined = guard as { name: string; guards?: unknown[]; stateValue?: unknown };
-    const parts = (combined.guards ?? []).map((g) => {
-      const name = guardName(g);
-      return /\s/.test(name) ? `(${name})` : name;
-    });
+    const parts = (combined.guards ?? []).map((g) => (isBinary(g) ? `(${guardName(g)})` : guardName(g)));
     if (combined.name === 'and') return parts.join(' && ');
     if (combined.name === 'or') return parts.join(' || ');
     if (combined.name === 'not') return `!${parts[0]}`;
@@ -149,6 +146,10 @@ function guardName(guard: unknown): string {
   }
   if (typeof guard === 'object' && guard !== null && 'type' in guard) return String(guard.type);
   return 'inline';
+}
+
+function isBinary(guard: unknown): boolean {
+  return typeof guard === 'function' && (guard.name === 'and' || guard.name === 'or');
 }
 
 /** An action's name; XState's built-ins (`xstate.assign`, `xstate.emit`…) lose their prefix. */
