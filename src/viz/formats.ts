@@ -126,22 +126,23 @@ function entryOf(state: ChartState): string {
 }
 
 /** The DOT node an edge attaches to: the state itself, a compound's entry point, or "any state". */
-function endpointOf(model: ChartModel, state: ChartState): string {
-  if (state.id === model.id) return dotString(`${state.id}.__any`);
+function endpointOf(state: ChartState): string {
+  if (state.parent === null) return dotString(`${state.id}.__any`);
   return dotString(hasChildren(state) ? entryOf(state) : state.id);
 }
 
+type StatesById = ReadonlyMap<string, ChartState>;
+
 /** lhead/ltail clip an edge at a compound state's border, unless the other end lies inside it. */
-function clip(model: ChartModel, state: ChartState, other: ChartState, end: 'head' | 'tail'): string[] {
-  return hasChildren(state) && state.id !== model.id && !isWithin(model, other.id, state.id)
+function clip(byId: StatesById, state: ChartState, other: ChartState, end: 'head' | 'tail'): string[] {
+  return hasChildren(state) && state.parent !== null && !isWithin(byId, other, state.id)
     ? [`l${end}=${dotString(`cluster_${state.id}`)}`]
     : [];
 }
 
-function isWithin(model: ChartModel, id: string, ancestor: string): boolean {
-  for (let s = model.states.find((x) => x.id === id); s !== undefined; ) {
+function isWithin(byId: StatesById, state: ChartState, ancestor: string): boolean {
+  for (let s: ChartState | undefined = state; s !== undefined; s = byId.get(s.parent ?? '')) {
     if (s.id === ancestor) return true;
-    s = s.parent === null ? undefined : model.states.find((x) => x.id === s!.parent);
   }
   return false;
 }
@@ -161,7 +162,7 @@ export function toDot(model: ChartModel): string {
     const visible = parent.type === 'compound' ? '' : ', style=invis';
     emit(depth, `${entry} [id=${dotString(`initial:${parent.id}`)}, shape=point, width=0.12${visible}];`);
     if (parent.initial !== undefined) {
-      emit(depth, `${entry} -> ${endpointOf(model, byId.get(parent.initial)!)} [color="#222222"];`);
+      emit(depth, `${entry} -> ${endpointOf(byId.get(parent.initial)!)} [color="#222222"];`);
     }
     for (const state of childrenOf(model, parent.id)) {
       if (hasChildren(state)) {
@@ -187,7 +188,7 @@ export function toDot(model: ChartModel): string {
   if (model.transitions.some((t) => t.source === root.id)) {
     emit(
       1,
-      `${endpointOf(model, root)} [id=${dotString(`state:${root.id}`)}, label="any state", style="dashed,rounded", fillcolor=none];`,
+      `${endpointOf(root)} [id=${dotString(`state:${root.id}`)}, label="any state", style="dashed,rounded", fillcolor=none];`,
     );
   }
   model.transitions.forEach((t, index) => {
@@ -204,10 +205,10 @@ export function toDot(model: ChartModel): string {
         `style=${look.style}`,
         `color=${dotString(look.color)}`,
         `fontcolor=${dotString(look.color)}`,
-        ...clip(model, source, target, 'tail'),
-        ...clip(model, target, source, 'head'),
+        ...clip(byId, source, target, 'tail'),
+        ...clip(byId, target, source, 'head'),
       ];
-      emit(1, `${endpointOf(model, source)} -> ${endpointOf(model, target)} [${attributes.join(', ')}];`);
+      emit(1, `${endpointOf(source)} -> ${endpointOf(target)} [${attributes.join(', ')}];`);
     });
   });
   lines.push('}');

@@ -10,7 +10,8 @@ import { inlineSvg, renderSvg } from './render.js';
 const API_DOC = `interimap state charts: generated from machines/*.ts by src/viz (never edit by hand).
 
 Every state's SVG group carries data-machine="<machine id>" and data-state="<state path>"
-(e.g. data-state="connection.authenticated.ready"; compound states are the cluster groups);
+(e.g. data-state="connection.authenticated.ready"; compound states are the cluster groups; the
+machine itself, data-state="connection", is the "any state" node drawn when it has transitions);
 every transition edge carries data-machine and data-transition="<index in the model's transitions>".
 The models (src/viz/extract.ts ChartModel) are in <script id="chart-models" type="application/json">.
 
