@@ -1,11 +1,12 @@
 // Decides how the changes one QRESYNC SELECT / UID FETCH CHANGEDSINCE reported on each side of a
 // mailbox (vanished UIDs, flag updates) are propagated to the other side (manual, DESCRIPTION §2).
 
+import { formatSequenceSet } from '../protocol/sequence-set.js';
 import { type FlagStore, FlagStoreBuilder } from './flag-stores.js';
 import { flagsKey, normalizeFlags, sameFlags, unionFlags } from './flags.js';
 import type { UidMapping } from './mapping.js';
 import { otherSide, type PerSide, SIDES, type Side } from './side.js';
-import { ascending, compactUids, formatUidSet } from './uid-set.js';
+import { ascending } from './uid-set.js';
 
 /** A FETCH (FLAGS MODSEQ) seen for one UID; keep only the highest MODSEQ per UID. */
 export interface FlagUpdate {
@@ -197,13 +198,13 @@ function describe(mailbox: string, plan: ChangePlan): string[] {
     if (vanished[side].length > 0) {
       lines.push(
         `${mailbox}: no mapping for ${vanished[side].length} vanished ${side} UID(s) ` +
-          `${formatUidSet(compactUids(vanished[side]))}; ignoring.`,
+          `${formatSequenceSet(vanished[side])}; ignoring.`,
       );
     }
     if (modified[side].length > 0) {
       lines.push(
         `${mailbox}: no mapping for modified ${side} UID(s) ` +
-          `${formatUidSet(compactUids(modified[side]))}; run --repair to replicate them.`,
+          `${formatSequenceSet(modified[side])}; run --repair to replicate them.`,
       );
     }
   }

@@ -1,11 +1,12 @@
 // "Full synchronization": compares every UID and flag list of both sides with the mapping, for
 // --repair and for the messages an interrupted run was replicating (manual, COMMANDS).
 
+import { formatSequenceSet } from '../protocol/sequence-set.js';
 import { type FlagStore, FlagStoreBuilder } from './flag-stores.js';
 import { flagsKey, normalizeFlags, sameFlags, unionFlags } from './flags.js';
 import type { MappingRow, UidMapping } from './mapping.js';
 import { otherSide, type PerSide, SIDES, type Side } from './side.js';
-import { ascending, compactUids, formatUidSet } from './uid-set.js';
+import { ascending } from './uid-set.js';
 
 export interface MessageState {
   flags: readonly string[];
@@ -199,7 +200,7 @@ function describe(mailbox: string, anomaly: Anomaly): string {
       return `${mailbox}: ${anomaly.missingOn} UID ${uids[anomaly.missingOn]} disappeared; ${verb} ${survivor} UID ${uids[survivor]}.`;
     }
     case 'unmapped':
-      return `${mailbox}: no mapping for ${anomaly.uids.length} ${anomaly.side} UID(s) ${formatUidSet(compactUids(anomaly.uids))}; replicating them.`;
+      return `${mailbox}: no mapping for ${anomaly.uids.length} ${anomaly.side} UID(s) ${formatSequenceSet(anomaly.uids)}; replicating them.`;
     case 'flags-differ': {
       const { localUid, remoteUid, localFlags, remoteFlags, resolution } = anomaly;
       const outcome =

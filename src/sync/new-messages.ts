@@ -1,8 +1,11 @@
 // Plans the UID FETCH of a side's new messages: everything from the database's UIDNEXT up, minus the
 // UIDs already replicated (our own appends, or adopted after an interrupted run).
 
+import { MAX_UID, normalizeSequenceRanges, splitSequenceSet } from '../protocol/sequence-set.js';
 import type { SequenceRanges } from '../protocol/types.js';
-import { chunkUidSet, compactUids, MAX_UID, UID_SET_MAX_CHARS } from './uid-set.js';
+
+/** Longest UID set text per command: servers cap command lines (8 KiB and more, cf. RFC 7162 §4). */
+export const UID_SET_MAX_CHARS = 4096;
 
 export interface NewMessagesInput {
   /** UIDNEXT stored in the database (0 for a mailbox never synchronized). */
@@ -38,12 +41,12 @@ export function planNewMessages(input: NewMessagesInput, maxChars = UID_SET_MAX_
   const since = Math.max(dbUidNext, 1);
   const ranges: SequenceRanges = [];
   let next = since;
-  for (const [first, last] of compactUids(input.skip ?? [])) {
+  for (const [first, last] of normalizeSequenceRanges(input.skip ?? [])) {
     if (last < next) continue;
     if (first > next) ranges.push([next, first - 1]);
     next = last + 1;
   }
   if (next <= MAX_UID) ranges.push([next, MAX_UID]);
   const needed = ranges.length > 0 && ranges[0]![0] < serverUidNext;
-  return { needed, ranges, pieces: needed ? chunkUidSet(ranges, maxChars) : [] };
+  return { needed, ranges, pieces: needed ? splitSequenceSet(ranges, maxChars) : [] };
 }

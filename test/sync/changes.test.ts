@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { MAX_UID } from '../../src/protocol/sequence-set.js';
 import { type FlagUpdate, planChanges, type SideChanges } from '../../src/sync/changes.js';
 import { UidMapping } from '../../src/sync/mapping.js';
-import { MAX_UID } from '../../src/sync/uid-set.js';
 
 const MODSEQ_MAX = 2n ** 63n - 1n;
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { MAX_UID } from '../../src/protocol/sequence-set.js';
 import { normalizeFlags } from '../../src/sync/flags.js';
 import {
   type FullSyncInput,
@@ -9,7 +10,6 @@ import {
   planFullSync,
 } from '../../src/sync/full-sync.js';
 import { UidMapping } from '../../src/sync/mapping.js';
-import { MAX_UID } from '../../src/sync/uid-set.js';
 
 function messages(entries: Array<[number, string[], bigint?]>): Map<number, MessageState> {
   return new Map(entries.map(([uid, flags, modseq]) => [uid, { flags, modseq: modseq ?? 1n }]));

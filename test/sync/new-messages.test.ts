@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { MAX_UID } from '../../src/protocol/sequence-set.js';
 import { planNewMessages } from '../../src/sync/new-messages.js';
-import { MAX_UID } from '../../src/sync/uid-set.js';
 
 describe('planNewMessages', () => {
   const cases: Array<[string, number, number, number[], boolean, string[]]> = [

@@ -1,0 +1,36 @@
+// What the orchestrator's runtime actors hand to the mailbox actors' runtime: the locked state
+// database, the lanes of connections, and the current cycle's mailbox table. The charts only
+// see mailbox keys and counts; this is where the data behind those keys lives.
+import type { StateStore } from '../../store/index.js';
+import type { SyncTarget } from '../mailbox-list.js';
+import type { PerSide } from '../side.js';
+
+/**
+ * The subset of the IMAP connection runtime (src/imap/connection.ts, ImapConnection) the sync
+ * runtime relies on; declared structurally so the two layers stay decoupled.
+ */
+export type Lane<C> = PerSide<C>;
+
+/** Log sink shared by every layer: component ('local', 'remote', 'database') and mailbox context. */
+export interface SyncLogger {
+  debug(component: string | null, mailbox: string | null, message: string): void;
+  info(component: string | null, mailbox: string | null, message: string): void;
+  warn(component: string | null, mailbox: string | null, message: string): void;
+  error(component: string | null, mailbox: string | null, message: string): void;
+}
+
+export interface SyncContext<C> {
+  store: StateStore;
+  logger: SyncLogger;
+  /**
+   * Connection pairs, one per lane (the orchestrator's `maxParallel`); a mailbox actor uses the
+   * lane in its input for its whole run. Filled (and refilled after a loss) by connectServers.
+   */
+  lanes: Array<Lane<C>>;
+  /**
+   * The mailboxes of the current cycle, keyed by the database form of the name (hierarchy
+   * delimiter as \0) — the `mailbox` string the charts carry. Filled by listMailboxes from the
+   * mailbox-list plan; read by the mailbox actors for wire names and the database index.
+   */
+  mailboxes: Map<string, SyncTarget>;
+}
