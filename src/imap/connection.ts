@@ -1,7 +1,7 @@
 // One trusted IMAP connection: the connection chart (machines/connection.ts) driven with real
 // effects — transport, parser feed, session, streamed bodies — behind a small facade that
 // resolves once authenticated with QRESYNC enabled (and COMPRESS when asked).
-import { type Actor, createActor, fromPromise } from 'xstate';
+import { type Actor, createActor, fromPromise, waitFor } from 'xstate';
 import {
   type CloseInfo,
   type ConnectionEvent,
@@ -205,6 +205,28 @@ export class ImapConnection {
   }
 
   /**
+   * Leaves the selected mailbox with UNSELECT (RFC 3691) when the server has it and resolves true;
+   * otherwise resolves false and the mailbox stays selected until the next SELECT. Never CLOSE:
+   * it would expunge.
+   */
+  async unselect(): Promise<boolean> {
+    if (this.state !== 'selected') {
+      throw new ImapConnectionError('state', `${this.name}: cannot UNSELECT in state ${this.state}`);
+    }
+    if (!this.#capabilities.includes('UNSELECT')) return false;
+    this.#send({ type: 'connection.unselect' });
+    const after = await waitFor(
+      this.#actor,
+      (s) => s.matches({ authenticated: 'ready' }) || s.status === 'done',
+    );
+    if (after.status === 'done') {
+      const close = after.output!;
+      throw new ImapConnectionError(close.reason, close.detail);
+    }
+    return true;
+  }
+
+  /**
    * Starts `UID FETCH uid (UID BODY.PEEK[])` and resolves when its body starts arriving, as a
    * stream: pipe it into `append` on another connection. Reading from this server pauses while
    * the consumer is more than a few MiB behind.
@@ -329,6 +351,9 @@ export class ImapConnection {
             });
           });
           await handle.done();
+        }),
+        unselect: fromPromise(async () => {
+          await this.session.command('UNSELECT');
         }),
         logout: fromPromise(async () => {
           await imap.logout();

@@ -28,12 +28,17 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
       assert.equal(conn.state, 'selected');
       assert.equal(conn.mailbox, 'INBOX');
       assert.ok(selected.uidValidity > 0);
+      assert.equal(await conn.unselect(), true);
+      assert.equal(conn.state, 'authenticated.ready');
+      assert.equal(conn.mailbox, null);
+      await conn.select('INBOX', { readOnly: true });
       const closed = await conn.logout();
       assert.equal(closed.reason, 'logout');
       assert.equal(conn.state, 'closed');
       const traffic = logger.lines.join('\n');
       assert.match(traffic, /C: a\d+ ENABLE QRESYNC/);
-      assert.match(traffic, /C: a\d+ LOGOUT/);
+      assert.match(traffic, /C: a\d+ UNSELECT\n[\s\S]*C: a\d+ EXAMINE INBOX\n[\s\S]*C: a\d+ LOGOUT/);
+      assert.doesNotMatch(traffic, /C: a\d+ CLOSE/);
       if (via === 'starttls') {
         assert.match(traffic, /C: a\d+ STARTTLS[\s\S]*C: a\d+ CAPABILITY[\s\S]*AUTHENTICATE/);
       }
