@@ -227,6 +227,32 @@ export class ImapConnection {
   }
 
   /**
+   * IDLE (RFC 2177) until the server reports a change (resolves true) or `signal` aborts (DONE is
+   * sent; resolves false). Re-issued by the chart before servers drop an idle client.
+   */
+  async waitForChange(signal?: AbortSignal): Promise<boolean> {
+    const state = this.state;
+    if (state !== 'authenticated.ready' && state !== 'selected') {
+      throw new ImapConnectionError('state', `${this.name}: cannot IDLE in state ${state}`);
+    }
+    let changed = false;
+    const listening = this.#actor.on('connection.changed', () => {
+      changed = true;
+    });
+    const stop = () => this.#send({ type: 'connection.done' });
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      this.#send({ type: 'connection.idle' });
+      const after = await waitFor(this.#actor, (s) => !s.matches('idle'));
+      if (after.status === 'done') throw new ImapConnectionError(after.output!.reason, after.output!.detail);
+      return changed;
+    } finally {
+      listening.unsubscribe();
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  /**
    * Starts `UID FETCH uid (UID BODY.PEEK[])` and resolves when its body starts arriving, as a
    * stream: pipe it into `append` on another connection. Reading from this server pauses while
    * the consumer is more than a few MiB behind.

@@ -2,10 +2,10 @@
 // the chart's state, COMPRESS on the wire, SELECT, LOGOUT, and refused credentials.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openConnection } from '../../src/imap/connection.js';
+import { type ImapConnection, openConnection } from '../../src/imap/connection.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
 import { startSocks5Server } from '../helpers/socks5-server.js';
-import { optionsFor, recordingLogger } from './setup.js';
+import { message, optionsFor, recordingLogger } from './setup.js';
 
 describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
   let dovecot: Dovecot;
@@ -111,4 +111,51 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
       await proxy.close();
     }
   });
+
+  test('IDLE: a message appended by another client ends the wait; abort sends DONE', async () => {
+    const watcher = await openConnection(optionsFor(dovecot, 'tunnel'));
+    const writer = await openConnection(optionsFor(dovecot, 'tunnel'));
+    await watcher.select('INBOX');
+    const waiting = watcher.waitForChange();
+    await waitForState(watcher, 'idle');
+    const extra = message('wake up');
+    await writer.commands.append('INBOX', [{ body: extra, size: extra.length }]);
+    assert.equal(await waiting, true);
+    assert.equal(watcher.state, 'selected');
+    const abort = new AbortController();
+    const stopped = watcher.waitForChange(abort.signal);
+    await waitForState(watcher, 'idle');
+    abort.abort();
+    assert.equal(await stopped, false);
+    assert.equal(watcher.state, 'selected');
+    await watcher.commands.noop(); // IDLE is over on the wire too
+    await Promise.all([watcher.logout(), writer.logout()]);
+  });
+
+  test('synchronising literals under LITERAL- wait for "+" while other responses flow', async () => {
+    const literalMinus = await startDovecot({ extraConf: 'imap_literal_minus = yes' });
+    try {
+      const conn = await openConnection(optionsFor(literalMinus, 'tunnel'));
+      assert.ok(conn.capabilities.includes('LITERAL-') && !conn.capabilities.includes('LITERAL+'));
+      const big = message('big', 100_000);
+      const small = message('small');
+      const results = await Promise.all([
+        conn.commands.noop(),
+        conn.commands.append('INBOX', [{ body: big, size: big.length }]), // {N}: waits for "+"
+        conn.commands.status('INBOX', ['MESSAGES']),
+        conn.commands.append('INBOX', [{ body: small, size: small.length }]), // {N+}
+        conn.commands.noop(),
+      ]);
+      assert.equal(results.length, 5);
+      assert.equal((await conn.commands.status('INBOX', ['MESSAGES'])).messages, 2);
+      await conn.logout();
+    } finally {
+      await literalMinus.stop();
+    }
+  });
 });
+
+async function waitForState(connection: ImapConnection, state: string): Promise<void> {
+  for (let i = 0; i < 1000 && connection.state !== state; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(connection.state, state);
+}

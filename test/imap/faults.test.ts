@@ -153,6 +153,14 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     assert.equal(connection.state, 'closed');
   });
 
+  test('a BYE greeting ends the connection with the server text', async () => {
+    const server = await fake([{ send: '* BYE too many connections from your IP\r\n' }, { close: 'end' }]);
+    await assert.rejects(
+      openConnection(options(server)),
+      isClosedWith('bye', /^remote: too many connections from your IP$/),
+    );
+  });
+
   test('BYE during a command fails it with the server text', async () => {
     const server = await fake([
       ...preauthToReady,
