@@ -314,6 +314,10 @@ export class ImapConnection {
       ...this.#options.transport,
       keepAlive: this.#options.keepAlive ?? this.#options.transport.keepAlive,
     });
+    if (this.#actor.getSnapshot().status === 'done') {
+      transport.close(); // the chart gave up (timeout, close()) while we were connecting
+      return;
+    }
     this.#transport = transport;
     this.#writer = new TransportWriter(transport);
     this.#logger.debug(this.name, `connected: ${transport.describe()}`);
