@@ -368,18 +368,19 @@ export class ImapConnection {
         enable: fromPromise(({ input }) => imap.enable(input.extensions)),
         select: fromPromise(({ input }) => imap.select(input.mailbox, input.options)),
         idle: fromPromise(async ({ signal }) => {
-          const handle = imap.idle();
-          await handle.started;
-          await new Promise<void>((resolve) => {
-            const stop = this.session.onUnsolicited(() => {
-              stop();
-              resolve();
-            });
-            signal.addEventListener('abort', () => {
-              stop();
-              resolve();
-            });
+          // Listen before IDLE goes out: the `+` and the first EXISTS often arrive in one read.
+          let stopListening = () => {};
+          const changed = new Promise<void>((resolve) => {
+            stopListening = this.session.onUnsolicited(() => resolve());
+            signal.addEventListener('abort', () => resolve(), { once: true });
           });
+          const handle = imap.idle();
+          try {
+            await Promise.race([handle.started, changed]);
+            await changed;
+          } finally {
+            stopListening();
+          }
           await handle.done();
         }),
         unselect: fromPromise(async () => {
