@@ -2,7 +2,7 @@
 // ciphers) and runs the handshake, refusing the peer before any application byte is read when its SPKI
 // pin, chain or host name does not check out. Pinning and chain verification are independent.
 
-import { createHash, getHashes, type X509Certificate } from 'node:crypto';
+import { createHash, getHashes, X509Certificate } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -130,8 +130,10 @@ const CHAIN_ERRORS: Record<string, string> = {
 
 /** Why the peer is refused, or undefined when it is accepted. Pin first: it is the stronger statement. */
 function refusal(socket: TLSSocket, host: Host, options: TlsOptions, pins: Pin[]): string | undefined {
-  const cert = socket.getPeerX509Certificate();
-  if (cert === undefined) return 'server sent no certificate';
+  // One call only: in node 20, getPeerX509Certificate() empties later getPeerCertificate() results.
+  const peer = socket.getPeerCertificate();
+  if (peer.raw === undefined) return 'server sent no certificate';
+  const cert = new X509Certificate(peer.raw);
   if (pins.length > 0 && !pins.some((pin) => spkiDigest(cert, pin.algorithm) === pin.hex)) {
     const algorithm = pins[0]!.algorithm;
     return `server certificate SPKI fingerprint mismatch (got ${algorithm}$${spkiDigest(cert, algorithm)})`;
@@ -142,7 +144,7 @@ function refusal(socket: TLSSocket, host: Host, options: TlsOptions, pins: Pin[]
     const code = String(socket.authorizationError);
     return `${failed}: ${CHAIN_ERRORS[code] ?? code}`;
   }
-  const mismatch = checkServerIdentity(host.address, socket.getPeerCertificate());
+  const mismatch = checkServerIdentity(host.address, peer);
   return mismatch ? `${failed}: ${mismatch.message}` : undefined;
 }
 
