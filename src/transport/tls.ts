@@ -1,4 +1,4 @@
-// TLS client side: builds node:tls options from the SSL_* settings (trust anchors, SNI, protocol range,
+// TLS client side: builds a secure context from the SSL_* settings (trust anchors, SNI, protocol range,
 // ciphers) and runs the handshake, refusing the peer before any application byte is read when its SPKI
 // pin, chain or host name does not check out. Pinning and chain verification are independent.
 
@@ -7,10 +7,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import {
-  type ConnectionOptions,
   checkServerIdentity,
   connect,
+  createSecureContext,
   DEFAULT_CIPHERS,
+  type SecureContext,
   type TLSSocket,
 } from 'node:tls';
 import { TransportError } from './errors.js';
@@ -129,7 +130,7 @@ const CHAIN_ERRORS: Record<string, string> = {
 };
 
 /** Why the peer is refused, or undefined when it is accepted. Pin first: it is the stronger statement. */
-function refusal(socket: TLSSocket, host: Host, options: TlsOptions, pins: Pin[]): string | undefined {
+function refusal(socket: TLSSocket, { host, verify, pins }: TlsClient): string | undefined {
   // One call only: in node 20, getPeerX509Certificate() empties later getPeerCertificate() results.
   const peer = socket.getPeerCertificate();
   if (peer.raw === undefined) return 'server sent no certificate';
@@ -138,7 +139,7 @@ function refusal(socket: TLSSocket, host: Host, options: TlsOptions, pins: Pin[]
     const algorithm = pins[0]!.algorithm;
     return `server certificate SPKI fingerprint mismatch (got ${algorithm}$${spkiDigest(cert, algorithm)})`;
   }
-  if (!options.verify) return undefined;
+  if (!verify) return undefined;
   const failed = `TLS certificate verification failed for ${host.address}`;
   if (!socket.authorized) {
     const code = String(socket.authorizationError);
@@ -148,11 +149,17 @@ function refusal(socket: TLSSocket, host: Host, options: TlsOptions, pins: Pin[]
   return mismatch ? `${failed}: ${mismatch.message}` : undefined;
 }
 
-/**
- * Runs a client handshake over a connected socket and resolves with the TLS socket, paused, before any
- * application data is read; rejects (and destroys the socket) on a handshake error or a refused peer.
- */
-export async function secureSocket(socket: Socket, host: Host, options: TlsOptions): Promise<TLSSocket> {
+/** Everything a handshake needs, checked and loaded before any connection is made. */
+export interface TlsClient {
+  host: Host;
+  verify: boolean;
+  pins: Pin[];
+  servername: string | undefined;
+  context: SecureContext;
+}
+
+/** Validates the options and builds the secure context (trust anchors, protocols, ciphers). */
+export async function prepareTls(host: Host, options: TlsOptions): Promise<TlsClient> {
   const pins = (options.fingerprints ?? []).map(parseFingerprint);
   const minVersion = protocol('minVersion', options.minVersion);
   const maxVersion = protocol('maxVersion', options.maxVersion);
@@ -160,34 +167,42 @@ export async function secureSocket(socket: Socket, host: Host, options: TlsOptio
     throw new TransportError(`TLS minVersion ${minVersion} is above maxVersion ${maxVersion}`);
   }
   const ca = options.verify ? await trustAnchors(options) : undefined;
-  const servername = serverName(host, options.servername);
   const cipherString = ciphers(options.cipherList, options.cipherSuites);
-  const connectOptions: ConnectionOptions = {
-    socket,
-    // Chain and name are judged in refusal(), so that pinning works with verify off and errors read well.
-    rejectUnauthorized: false,
-    checkServerIdentity: () => undefined,
-    ...(servername !== undefined && { servername }),
-    ...(ca && { ca }),
-    ...(minVersion && { minVersion }),
-    ...(maxVersion && { maxVersion }),
-    ...(cipherString && { ciphers: cipherString }),
-  };
+  let context: SecureContext;
+  try {
+    context = createSecureContext({
+      ...(ca && { ca }),
+      ...(minVersion && { minVersion }),
+      ...(maxVersion && { maxVersion }),
+      ...(cipherString && { ciphers: cipherString }),
+    });
+  } catch (error) {
+    // OpenSSL rejects unknown cipher names here.
+    throw new TransportError(`cannot set up TLS for ${host.address}: ${(error as Error).message}`);
+  }
+  return { host, verify: options.verify, pins, servername: serverName(host, options.servername), context };
+}
+
+/**
+ * Runs a client handshake over a connected socket and resolves with the TLS socket, paused, before any
+ * application data is read; rejects (and destroys the socket) on a handshake error or a refused peer.
+ */
+export function secureSocket(socket: Socket, client: TlsClient): Promise<TLSSocket> {
+  const { host } = client;
   return new Promise((resolve, reject) => {
+    const tlsSocket = connect({
+      socket,
+      secureContext: client.context,
+      ...(client.servername !== undefined && { servername: client.servername }),
+      // Chain and name are judged in refusal(), so that pinning works with verify off and errors read well.
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    });
     const fail = (message: string) => {
       tlsSocket.destroy();
       socket.destroy();
       reject(new TransportError(message));
     };
-    let tlsSocket: TLSSocket;
-    try {
-      tlsSocket = connect(connectOptions);
-    } catch (error) {
-      // Bad cipher names or protocol combinations are reported by OpenSSL when the context is built.
-      socket.destroy();
-      reject(new TransportError(`cannot set up TLS for ${host.address}: ${(error as Error).message}`));
-      return;
-    }
     const onError = (error: Error) => fail(`TLS handshake with ${host.address} failed: ${error.message}`);
     const onClose = () => fail(`connection to ${host.address} closed during the TLS handshake`);
     tlsSocket.once('error', onError);
@@ -195,7 +210,7 @@ export async function secureSocket(socket: Socket, host: Host, options: TlsOptio
     tlsSocket.once('secureConnect', () => {
       tlsSocket.off('error', onError);
       tlsSocket.off('close', onClose);
-      const why = refusal(tlsSocket, host, options, pins);
+      const why = refusal(tlsSocket, client);
       if (why === undefined) resolve(tlsSocket);
       else fail(why);
     });

@@ -13,7 +13,7 @@ import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type In
 import { TransportError } from './errors.js';
 import { type Host, hostPort, parseHost } from './host.js';
 import { connectThroughProxy, parseProxyUrl } from './proxy.js';
-import { secureSocket, type TlsOptions } from './tls.js';
+import { prepareTls, secureSocket, type TlsClient, type TlsOptions } from './tls.js';
 import { spawnTunnel, type TunnelProcess } from './tunnel.js';
 
 export { TransportError } from './errors.js';
@@ -87,7 +87,7 @@ const CLOSE_GRACE_MS = 2_000;
 
 /** The lowest layer: a socket, or a tunnel's two pipes, with its raw byte counters. */
 type Link =
-  | { kind: 'socket'; socket: Socket; label: string; host: Host; tls: TlsOptions }
+  | { kind: 'socket'; socket: Socket; label: string; tls: TlsClient }
   | { kind: 'tunnel'; child: TunnelProcess; label: string };
 
 class StreamTransport implements Transport {
@@ -220,7 +220,7 @@ class StreamTransport implements Transport {
       throw error;
     }
     try {
-      this.secure = await secureSocket(link.socket, link.host, link.tls);
+      this.secure = await secureSocket(link.socket, link.tls);
     } catch (error) {
       this.onError(error as Error);
       throw error;
@@ -341,12 +341,14 @@ export async function openTransport(options: TransportOptions): Promise<Transpor
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TransportError(`invalid port '${port}'`);
   const target = hostPort(host, port);
   const label = `${options.type}://${target}`;
+  // Settings errors (unreadable CA file, bad pin or cipher) surface before any network activity.
+  const tls = await prepareTls(host, options.tls);
   const socket = options.proxy
     ? await connectThroughProxy(parseProxyUrl(options.proxy), host, port)
     : await tcpSocket(host, port, target);
   socket.setNoDelay(true); // pipelined commands must not wait for delayed ACKs (Nagle)
   if (options.keepAlive) socket.setKeepAlive(true);
-  const transport = new StreamTransport({ kind: 'socket', socket, label, host, tls: options.tls });
+  const transport = new StreamTransport({ kind: 'socket', socket, label, tls });
   if (options.type === 'imaps') await transport.startTls();
   return transport;
 }

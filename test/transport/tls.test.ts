@@ -114,7 +114,7 @@ describe('imaps', { timeout: 60_000 }, () => {
     );
   });
 
-  test('bad pins are refused before connecting', async () => {
+  test('bad pins and unreadable CA files are refused before connecting', async () => {
     await assert.rejects(
       greet(server, { verify: false, fingerprints: ['md99$00'] }),
       /unknown digest algorithm 'md99'/,
@@ -122,6 +122,19 @@ describe('imaps', { timeout: 60_000 }, () => {
     await assert.rejects(
       greet(server, { verify: false, fingerprints: ['abcd'] }),
       /expected 64 hex digits for sha256/,
+    );
+    const closedPort = { port: 1 }; // nothing listens there: settings must fail first
+    await assert.rejects(
+      greet(server, { verify: true, caFile: '/nonexistent/ca.pem' }, closedPort),
+      /cannot read CA file '\/nonexistent\/ca\.pem': ENOENT/,
+    );
+    await assert.rejects(
+      greet(server, { verify: true, caPath: '/nonexistent' }, closedPort),
+      /cannot read CA directory '\/nonexistent': ENOENT/,
+    );
+    await assert.rejects(
+      greet(server, { verify: false, fingerprints: ['abcd'] }, closedPort),
+      /expected 64 hex digits/,
     );
     assert.deepEqual(parseFingerprint('SHA1$AB:cd'.padEnd(46, '0')), {
       algorithm: 'sha1',
