@@ -199,6 +199,7 @@ export function secureSocket(socket: Socket, client: TlsClient): Promise<TLSSock
       checkServerIdentity: () => undefined,
     });
     const fail = (message: string) => {
+      tlsSocket.on('error', () => {}); // whatever follows the refusal is moot
       tlsSocket.destroy();
       socket.destroy();
       reject(new TransportError(message));

@@ -113,7 +113,6 @@ class StreamTransport implements Transport {
     if (link.kind === 'socket') {
       this.input = link.socket;
       this.output = link.socket;
-      link.socket.on('close', () => this.finish());
     } else {
       this.input = link.child.stdout;
       this.output = link.child.stdin;
@@ -130,14 +129,19 @@ class StreamTransport implements Transport {
     this.input.on('data', this.onInput);
     this.output.on('drain', this.onOutputDrain);
     this.input.on('error', this.onError);
+    // A socket's close is taken from the top stream, which closes after delivering all its data.
+    if (this.link.kind === 'socket') this.input.on('close', this.onSocketClose);
     if (this.receiver && !this.paused) this.input.resume();
   }
 
+  /** Before STARTTLS. The raw socket keeps its 'error' listener: it must never emit one unhandled. */
   private detach(): void {
     this.input.off('data', this.onInput);
     this.output.off('drain', this.onOutputDrain);
-    this.input.off('error', this.onError);
+    this.input.off('close', this.onSocketClose);
   }
+
+  private readonly onSocketClose = () => this.finish();
 
   private readonly onInput = (chunk: Buffer) => {
     if (this.link.kind === 'tunnel') this.tunnelRead += chunk.length;
@@ -155,6 +159,13 @@ class StreamTransport implements Transport {
       error instanceof TransportError ? error : new TransportError(`${this.link.label}: ${error.message}`);
     this.destroyLink();
   };
+
+  /** Fails the transport while detached (during STARTTLS): no close event will come to report it. */
+  private abort(error: TransportError): never {
+    this.onError(error);
+    this.finish();
+    throw error;
+  }
 
   /** Writes to the lowest layer, counting tunnel bytes (sockets count their own). */
   private writeOut(data: Buffer): boolean {
@@ -213,19 +224,17 @@ class StreamTransport implements Transport {
     // Bytes already read from the socket but not yet delivered count as injected plaintext too.
     const pending = (remainder?.length ?? 0) + link.socket.readableLength;
     if (pending > 0) {
-      const error = new TransportError(
-        `${link.label}: ${pending} bytes of plaintext arrived after the STARTTLS reply, before the handshake; refusing them`,
+      this.abort(
+        new TransportError(
+          `${link.label}: ${pending} bytes of plaintext arrived after the STARTTLS reply, before the handshake; refusing them`,
+        ),
       );
-      this.onError(error);
-      throw error;
     }
     try {
       this.secure = await secureSocket(link.socket, link.tls);
     } catch (error) {
-      this.onError(error as Error);
-      throw error;
+      this.abort(error as TransportError);
     }
-    this.secure.on('close', () => this.finish());
     this.input = this.secure;
     this.output = this.secure;
     this.attach();
@@ -341,11 +350,10 @@ export async function openTransport(options: TransportOptions): Promise<Transpor
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TransportError(`invalid port '${port}'`);
   const target = hostPort(host, port);
   const label = `${options.type}://${target}`;
-  // Settings errors (unreadable CA file, bad pin or cipher) surface before any network activity.
+  // Settings errors (bad proxy URL, unreadable CA file, bad pin or cipher) come before any network activity.
+  const proxy = options.proxy === undefined ? undefined : parseProxyUrl(options.proxy);
   const tls = await prepareTls(host, options.tls);
-  const socket = options.proxy
-    ? await connectThroughProxy(parseProxyUrl(options.proxy), host, port)
-    : await tcpSocket(host, port, target);
+  const socket = proxy ? await connectThroughProxy(proxy, host, port) : await tcpSocket(host, port, target);
   socket.setNoDelay(true); // pipelined commands must not wait for delayed ACKs (Nagle)
   if (options.keepAlive) socket.setKeepAlive(true);
   const transport = new StreamTransport({ kind: 'socket', socket, label, tls });
