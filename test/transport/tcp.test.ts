@@ -1,10 +1,11 @@
 // type=imap over TCP against real Dovecot: greeting, STARTTLS upgrade in place (and its refusals),
-// COMPRESS over TLS, close reporting, SO_KEEPALIVE, connect errors. A scripted server plays the one
-// thing Dovecot cannot: plaintext injected after the STARTTLS reply.
+// COMPRESS over TLS, close reporting, SO_KEEPALIVE, connect errors. A scripted server plays what
+// Dovecot cannot: plaintext injected after the STARTTLS reply, compressed data right after COMPRESS's OK.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { deflateRawSync, inflateRawSync, constants as zlibConstants } from 'node:zlib';
 import {
   openTransport,
   type TlsOptions,
@@ -147,19 +148,22 @@ describe('connect errors', () => {
   });
 });
 
-describe('STARTTLS plaintext injection (scripted server)', { timeout: 30_000 }, () => {
+describe('scripted server: STARTTLS injection, COMPRESS remainder', { timeout: 30_000 }, () => {
   let server: Server;
   let port: number;
   /** The scripted server's tagged reply to the first command, and what it sends 50 ms later if anything. */
-  let reply: string[] = [];
+  let reply: (string | Buffer)[] = [];
+  /** Bytes the scripted server received after the first command. */
+  let afterFirst: Buffer[] = [];
   before(async () => {
     server = createServer((socket: Socket) => {
       socket.on('error', () => {});
       socket.write('* OK ready\r\n');
       socket.once('data', (command) => {
         const tag = command.toString().split(' ')[0]!;
-        socket.write(`${tag} ${reply[0]}`);
+        socket.write(Buffer.concat([Buffer.from(`${tag} `), Buffer.from(reply[0]!)]));
         if (reply[1]) setTimeout(() => socket.write(reply[1]!), 50);
+        socket.on('data', (chunk) => afterFirst.push(chunk));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -167,14 +171,52 @@ describe('STARTTLS plaintext injection (scripted server)', { timeout: 30_000 }, 
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+  /** Collects what the transport delivers until `text` has been seen. */
+  async function deliveredUntil(chunks: Buffer[], text: string): Promise<Buffer> {
+    while (!Buffer.concat(chunks).includes(text)) await new Promise((resolve) => setTimeout(resolve, 5));
+    return Buffer.concat(chunks);
+  }
+
+  test('compressed bytes in the same read as the COMPRESS OK are inflated from the remainder', async () => {
+    const okLine = 'OK DEFLATE active\r\n';
+    const compressed = deflateRawSync('* 1 EXISTS\r\n', { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    reply = [Buffer.concat([Buffer.from(okLine), compressed])];
+    afterFirst = [];
+    const { transport } = await connect({ type: 'imap', host: '127.0.0.1', port });
+    const chunks: Buffer[] = [];
+    transport.onData((chunk) => chunks.push(chunk));
+    transport.write(Buffer.from('z COMPRESS DEFLATE\r\n'));
+    const all = await deliveredUntil(chunks, okLine);
+    const end = all.indexOf(okLine) + okLine.length;
+    while (Buffer.concat(chunks).length < end + compressed.length) await new Promise((r) => setTimeout(r, 5));
+    const remainder = Buffer.concat(chunks).subarray(end);
+    chunks.length = 0;
+    transport.startCompression(remainder);
+    assert.equal((await deliveredUntil(chunks, '\r\n')).toString(), '* 1 EXISTS\r\n');
+    transport.write(Buffer.from('y NOOP\r\n'));
+    transport.write(Buffer.from('x NOOP\r\n'));
+    // One burst, one sync flush: the server can inflate both commands from what it has received.
+    for (;;) {
+      const received = Buffer.concat(afterFirst);
+      if (received.length > 0 && received.subarray(-4).equals(Buffer.from([0, 0, 0xff, 0xff]))) {
+        assert.equal(
+          inflateRawSync(received, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString(),
+          'y NOOP\r\nx NOOP\r\n',
+        );
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    transport.close();
+  });
+
   test('bytes after the STARTTLS OK in the same read are refused (the caller hands them over)', async () => {
     reply = ['OK Begin TLS now\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n'];
     const { transport, closed } = await connect({ type: 'imap', host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
     transport.onData((chunk) => chunks.push(chunk));
     transport.write(Buffer.from('a STARTTLS\r\n'));
-    while (!Buffer.concat(chunks).includes('AUTH=PLAIN\r\n')) await new Promise((r) => setTimeout(r, 5));
-    const all = Buffer.concat(chunks);
+    const all = await deliveredUntil(chunks, 'AUTH=PLAIN\r\n');
     const remainder = all.subarray(all.indexOf('* CAPABILITY'));
     const refused = `imap://127.0.0.1:${port}: ${remainder.length} bytes of plaintext arrived after the STARTTLS reply`;
     await assert.rejects(transport.startTls(remainder), {
