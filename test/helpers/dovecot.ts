@@ -232,6 +232,28 @@ function stopMaster(master: ChildProcess): Promise<void> {
   });
 }
 
+/** Runs `dovecot -F` (killed with us: parent-death signal) and resolves once it greets on `port`. */
+async function startMaster(conf: string, port: number): Promise<ChildProcess> {
+  let output = '';
+  const master = spawn('setpriv', ['--pdeathsig', 'SIGKILL', 'dovecot', '-F', '-c', conf], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(master);
+  master.on('exit', () => running.delete(master));
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  master.stdout!.on('data', collect);
+  master.stderr!.on('data', collect);
+  try {
+    await waitForGreeting(port, master, () => output);
+  } catch (error) {
+    await stopMaster(master);
+    throw error;
+  }
+  return master;
+}
+
 export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
   const account = await ensureMailAccount();
   const users = options.users ?? [{ name: 'test', password: 'secret' }];
@@ -258,18 +280,34 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
 
     const ca = tls ? await sharedTestCa() : undefined;
     const cert = ca ? (options.certificate ?? (await defaultServerCert())) : undefined;
-    const ports = tcp ? await freePorts(2) : undefined;
     const conf = join(dir, 'dovecot.conf');
-    writeFileSync(
-      conf,
-      configText({
-        dir,
-        account,
-        options,
-        ...(ports && { ports: { imap: ports[0]!, imaps: tls ? ports[1]! : 0 } }),
-        ...(cert && { cert }),
-      }),
-    );
+    const writeConf = (ports?: number[]) =>
+      writeFileSync(
+        conf,
+        configText({
+          dir,
+          account,
+          options,
+          ...(ports && { ports: { imap: ports[0]!, imaps: tls ? ports[1]! : 0 } }),
+          ...(cert && { cert }),
+        }),
+      );
+    let ports: number[] | undefined;
+    if (tcp) {
+      // Another test process may take a port between freePorts() and Dovecot's bind: retry then.
+      for (let attempt = 1; ; attempt++) {
+        ports = await freePorts(2);
+        writeConf(ports);
+        try {
+          master = await startMaster(conf, ports[0]!);
+          break;
+        } catch (error) {
+          if (attempt === 3 || !/Address already in use/.test((error as Error).message)) throw error;
+        }
+      }
+    } else {
+      writeConf();
+    }
 
     const envFor = (user: string) => ['env', `USER=${user}`, `HOME=${dir}/home/${user}`];
     const knownUser = (user: string) => {
@@ -278,20 +316,6 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     };
     const tunnelCommandFor = (user: string) =>
       [...account.runAs, ...envFor(knownUser(user)), IMAP_BINARY, '-c', conf].join(' ');
-
-    if (ports) {
-      let output = '';
-      const m = spawn('dovecot', ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-      master = m;
-      running.add(m);
-      m.on('exit', () => running.delete(m));
-      const collect = (chunk: Buffer) => {
-        output += chunk.toString();
-      };
-      m.stdout!.on('data', collect);
-      m.stderr!.on('data', collect);
-      await waitForGreeting(ports[0]!, m, () => output);
-    }
 
     let stopped: Promise<void> | undefined;
     const instance: Dovecot = {
