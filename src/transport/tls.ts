@@ -24,8 +24,8 @@ export interface TlsOptions {
   caFile?: string;
   /** Hash-format directory (HASH.N files, see openssl-rehash) of trusted certificates. */
   caPath?: string;
-  /** Accepted digests of the server certificate's SubjectPublicKeyInfo: '[ALGO$]HEX' (sha256 default). */
-  fingerprints?: string[];
+  /** Accepted digests of the server certificate's SubjectPublicKeyInfo (parseFingerprint reads text). */
+  fingerprints?: Pin[];
   /** SNI name; default `host` unless it is an IP literal; '' disables SNI. */
   servername?: string | null;
   /** 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' */
@@ -37,31 +37,40 @@ export interface TlsOptions {
   cipherSuites?: string;
 }
 
+/** Same shape as the config layer's Fingerprint. */
 export interface Pin {
+  /** node:crypto digest name, lower case. */
   algorithm: string;
-  /** Lower-case hex, colons removed. */
-  hex: string;
+  /** Lower-case hex. */
+  digest: string;
 }
 
 const PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 type Protocol = (typeof PROTOCOLS)[number];
 
-/** Parses one '[ALGO$]HEX' fingerprint; HEX may contain colons. */
+/** Parses one '[ALGO$]HEX' fingerprint (sha256 by default); HEX may contain colons. */
 export function parseFingerprint(text: string): Pin {
   const dollar = text.indexOf('$');
   const algorithm = dollar < 0 ? 'sha256' : text.slice(0, dollar).toLowerCase();
-  const hex = text
+  const digest = text
     .slice(dollar + 1)
     .replaceAll(':', '')
     .toLowerCase();
-  if (!getHashes().includes(algorithm)) {
-    throw new TransportError(`fingerprint '${text}': unknown digest algorithm '${algorithm}'`);
+  return checkedPin({ algorithm, digest }, text);
+}
+
+/** A pin the handshake can use: known algorithm, hex digest of the right length. */
+function checkedPin(pin: Pin, text = `${pin.algorithm}$${pin.digest}`): Pin {
+  if (!getHashes().includes(pin.algorithm)) {
+    throw new TransportError(`fingerprint '${text}': unknown digest algorithm '${pin.algorithm}'`);
   }
-  const digits = createHash(algorithm).digest().length * 2;
-  if (!/^[0-9a-f]*$/.test(hex) || hex.length !== digits) {
-    throw new TransportError(`fingerprint '${text}': expected ${digits} hex digits for ${algorithm}`);
+  const digits = createHash(pin.algorithm).digest().length * 2;
+  if (!/^[0-9a-f]*$/.test(pin.digest) || pin.digest.length !== digits) {
+    throw new TransportError(
+      `fingerprint '${text}': expected ${digits} lower-case hex digits for ${pin.algorithm}`,
+    );
   }
-  return { algorithm, hex };
+  return pin;
 }
 
 export function spkiDigest(cert: X509Certificate, algorithm: string): string {
@@ -135,7 +144,7 @@ function refusal(socket: TLSSocket, { host, verify, pins }: TlsClient): string |
   const peer = socket.getPeerCertificate();
   if (peer.raw === undefined) return 'server sent no certificate';
   const cert = new X509Certificate(peer.raw);
-  if (pins.length > 0 && !pins.some((pin) => spkiDigest(cert, pin.algorithm) === pin.hex)) {
+  if (pins.length > 0 && !pins.some((pin) => spkiDigest(cert, pin.algorithm) === pin.digest)) {
     const algorithm = pins[0]!.algorithm;
     return `server certificate SPKI fingerprint mismatch (got ${algorithm}$${spkiDigest(cert, algorithm)})`;
   }
@@ -160,7 +169,7 @@ export interface TlsClient {
 
 /** Validates the options and builds the secure context (trust anchors, protocols, ciphers). */
 export async function prepareTls(host: Host, options: TlsOptions): Promise<TlsClient> {
-  const pins = (options.fingerprints ?? []).map(parseFingerprint);
+  const pins = (options.fingerprints ?? []).map((pin) => checkedPin(pin));
   const minVersion = protocol('minVersion', options.minVersion);
   const maxVersion = protocol('maxVersion', options.maxVersion);
   if (minVersion && maxVersion && PROTOCOLS.indexOf(minVersion) > PROTOCOLS.indexOf(maxVersion)) {

@@ -12,7 +12,7 @@ import type { TLSSocket } from 'node:tls';
 import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
 import { TransportError } from './errors.js';
 import { type Host, hostPort, parseHost } from './host.js';
-import { connectThroughProxy, parseProxyUrl } from './proxy.js';
+import { connectThroughProxy, type ProxySpec } from './proxy.js';
 import { prepareTls, secureSocket, type TlsClient, type TlsOptions } from './tls.js';
 import { spawnTunnel, type TunnelProcess } from './tunnel.js';
 
@@ -27,8 +27,8 @@ export interface TransportOptions {
   host?: string;
   /** Default 143 (imap) or 993 (imaps). */
   port?: number;
-  /** socks5://[user:pass@]host[:port] or socks5h://... (imap and imaps only). */
-  proxy?: string;
+  /** SOCKS5 proxy for imap and imaps (see parseProxyUrl for the URL form). */
+  proxy?: ProxySpec;
   /** type=tunnel: run through /bin/sh -c when it has shell metacharacters, else exec'd directly. */
   command?: string;
   /** type=tunnel: send the command's stderr to /dev/null instead of ours. */
@@ -350,10 +350,11 @@ export async function openTransport(options: TransportOptions): Promise<Transpor
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TransportError(`invalid port '${port}'`);
   const target = hostPort(host, port);
   const label = `${options.type}://${target}`;
-  // Settings errors (bad proxy URL, unreadable CA file, bad pin or cipher) come before any network activity.
-  const proxy = options.proxy === undefined ? undefined : parseProxyUrl(options.proxy);
+  // Settings errors (unreadable CA file, bad pin or cipher) come before any network activity.
   const tls = await prepareTls(host, options.tls);
-  const socket = proxy ? await connectThroughProxy(proxy, host, port) : await tcpSocket(host, port, target);
+  const socket = options.proxy
+    ? await connectThroughProxy(options.proxy, host, port)
+    : await tcpSocket(host, port, target);
   socket.setNoDelay(true); // pipelined commands must not wait for delayed ACKs (Nagle)
   if (options.keepAlive) socket.setKeepAlive(true);
   const transport = new StreamTransport({ kind: 'socket', socket, label, tls });

@@ -13,21 +13,21 @@ describe('parseProxyUrl', () => {
   test('defaults, credentials, IP literals', () => {
     assert.deepEqual(parseProxyUrl('socks5://proxy.example'), {
       protocol: 'socks5',
-      host: { address: 'proxy.example', ipLiteral: false },
+      host: 'proxy.example',
       port: 1080,
     });
     assert.deepEqual(parseProxyUrl('SOCKS5H://us:p:a@ss@[::1]:9050/'), {
       protocol: 'socks5h',
-      host: { address: '::1', ipLiteral: true },
+      host: '::1',
       port: 9050,
-      user: 'us',
+      username: 'us',
       password: 'p:a@ss',
     });
     assert.deepEqual(parseProxyUrl('socks5://me@10.0.0.1:1'), {
       protocol: 'socks5',
-      host: { address: '10.0.0.1', ipLiteral: true },
+      host: '10.0.0.1',
       port: 1,
-      user: 'me',
+      username: 'me',
     });
   });
 
@@ -140,26 +140,26 @@ describe('imap through a SOCKS5 proxy', { timeout: 30_000 }, () => {
   }
 
   test('socks5:// resolves the host locally and sends its IP', async () => {
-    const proxy = `socks5://127.0.0.1:${relay.port}`;
+    const proxy = parseProxyUrl(`socks5://127.0.0.1:${relay.port}`);
     assert.match(await greeting({ type: 'imap', port: server.imapPort!, proxy }), /^\* OK /);
     assert.deepEqual(relay.requests.at(-1), { type: 'ipv4', host: '127.0.0.1', port: server.imapPort });
   });
 
   test('socks5h:// sends the host name; imaps verifies the name through the tunnel', async () => {
-    const proxy = `socks5h://127.0.0.1:${relay.port}`;
+    const proxy = parseProxyUrl(`socks5h://127.0.0.1:${relay.port}`);
     assert.match(await greeting({ type: 'imaps', port: server.imapsPort!, proxy }), /^\* OK /);
     assert.deepEqual(relay.requests.at(-1), { type: 'domain', host: 'localhost', port: server.imapsPort });
   });
 
   test('user:password@ authenticates; a wrong password is a clear error', async () => {
-    const proxy = `socks5h://alice:se:cr@t@127.0.0.1:${authRelay.port}`;
+    const proxy = parseProxyUrl(`socks5h://alice:se:cr@t@127.0.0.1:${authRelay.port}`);
     assert.match(await greeting({ type: 'imap', port: server.imapPort!, proxy }), /^\* OK /);
     assert.equal(authRelay.requests.at(-1)?.user, 'alice');
     await assert.rejects(
       greeting({
         type: 'imap',
         port: server.imapPort!,
-        proxy: `socks5h://alice:wrong@127.0.0.1:${authRelay.port}`,
+        proxy: { ...proxy, password: 'wrong' },
       }),
       new RegExp(
         `^TransportError: cannot connect to localhost:${server.imapPort} through proxy socks5h://127\\.0\\.0\\.1:${authRelay.port}: `,

@@ -83,7 +83,11 @@ describe('imap over TCP', { timeout: 60_000 }, () => {
   });
 
   test('a refused certificate during STARTTLS fails the upgrade; nothing after the OK is delivered', async () => {
-    const tls = { verify: true, caFile: server.caFile!, fingerprints: ['11'.repeat(32)] };
+    const tls = {
+      verify: true,
+      caFile: server.caFile!,
+      fingerprints: [{ algorithm: 'sha256', digest: '11'.repeat(32) }],
+    };
     const conn = await connect({ type: 'imap', host: 'localhost', port: server.imapPort!, tls });
     await conn.imap.nextLine();
     assert.match((await conn.imap.command('STARTTLS')).tagged, /^OK /);

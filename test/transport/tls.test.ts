@@ -93,37 +93,60 @@ describe('imaps', { timeout: 60_000 }, () => {
 
   test('a matching SPKI pin is accepted without verification; algorithm prefix and colons allowed', async () => {
     const hex = server.spkiSha256!;
-    assert.match(await greet(server, { verify: false, fingerprints: [hex] }), /\| \* OK /);
-    const colons = `SHA256$${hex.toUpperCase().match(/../g)!.join(':')}`;
-    assert.match(await greet(server, { verify: false, fingerprints: [colons] }), /\| \* OK /);
-    assert.match(await greet(server, { verify: false, fingerprints: [`sha512$${sha512}`] }), /\| \* OK /);
+    const accepted = async (text: string) =>
+      assert.match(
+        await greet(server, { verify: false, fingerprints: [parseFingerprint(text)] }),
+        /\| \* OK /,
+      );
+    await accepted(hex);
+    await accepted(`SHA256$${hex.toUpperCase().match(/../g)!.join(':')}`);
+    await accepted(`sha512$${sha512}`);
   });
 
   test('a list of pins with one match is accepted, also together with verification', async () => {
-    const wrong = ['00'.repeat(32), `sha1$${'ab'.repeat(20)}`];
-    const fingerprints = [...wrong, server.spkiSha256!];
+    const texts = ['00'.repeat(32), `sha1$${'ab'.repeat(20)}`, server.spkiSha256!];
+    const fingerprints = texts.map(parseFingerprint);
     assert.match(await greet(server, { verify: true, caFile: server.caFile!, fingerprints }), /\| \* OK /);
   });
 
   test('a pin mismatch is refused during the handshake even with a valid chain', async () => {
+    const fingerprints = [{ algorithm: 'sha256', digest: '00'.repeat(32) }];
     await assert.rejects(
-      greet(server, { verify: true, caFile: server.caFile!, fingerprints: ['00'.repeat(32)] }),
+      greet(server, { verify: true, caFile: server.caFile!, fingerprints }),
       new RegExp(
         `^TransportError: server certificate SPKI fingerprint mismatch \\(got sha256\\$${server.spkiSha256}\\)$`,
       ),
     );
   });
 
+  test('fingerprint text: algorithm prefix, colons, case; bad ones are named', () => {
+    assert.deepEqual(parseFingerprint('SHA1$AB:cd'.padEnd(46, '0')), {
+      algorithm: 'sha1',
+      digest: 'abcd'.padEnd(40, '0'),
+    });
+    assert.throws(
+      () => parseFingerprint('md99$00'),
+      /^TransportError: fingerprint 'md99\$00': unknown digest algorithm 'md99'$/,
+    );
+    assert.throws(
+      () => parseFingerprint('abcd'),
+      /fingerprint 'abcd': expected 64 lower-case hex digits for sha256/,
+    );
+    assert.throws(() => parseFingerprint('xy'.repeat(32)), /expected 64 lower-case hex digits/);
+  });
+
   test('bad pins and unreadable CA files are refused before connecting', async () => {
+    const closedPort = { port: 1 }; // nothing listens there: settings must fail first
+    const badPin = { algorithm: 'md99', digest: '00' };
     await assert.rejects(
-      greet(server, { verify: false, fingerprints: ['md99$00'] }),
+      greet(server, { verify: false, fingerprints: [badPin] }, closedPort),
       /unknown digest algorithm 'md99'/,
     );
+    const shortPin = { algorithm: 'sha256', digest: 'abcd' };
     await assert.rejects(
-      greet(server, { verify: false, fingerprints: ['abcd'] }),
-      /expected 64 hex digits for sha256/,
+      greet(server, { verify: false, fingerprints: [shortPin] }, closedPort),
+      /expected 64 lower-case hex/,
     );
-    const closedPort = { port: 1 }; // nothing listens there: settings must fail first
     await assert.rejects(
       greet(server, { verify: true, caFile: '/nonexistent/ca.pem' }, closedPort),
       /cannot read CA file '\/nonexistent\/ca\.pem': ENOENT/,
@@ -132,14 +155,6 @@ describe('imaps', { timeout: 60_000 }, () => {
       greet(server, { verify: true, caPath: '/nonexistent' }, closedPort),
       /cannot read CA directory '\/nonexistent': ENOENT/,
     );
-    await assert.rejects(
-      greet(server, { verify: false, fingerprints: ['abcd'] }, closedPort),
-      /expected 64 hex digits/,
-    );
-    assert.deepEqual(parseFingerprint('SHA1$AB:cd'.padEnd(46, '0')), {
-      algorithm: 'sha1',
-      hex: 'abcd'.padEnd(40, '0'),
-    });
   });
 
   test('minVersion TLSv1.3 against a TLS 1.2 server is refused; maxVersion caps the client', async () => {
