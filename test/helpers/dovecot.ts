@@ -27,7 +27,7 @@ export interface DovecotOptions {
   loginDisabledPlaintext?: boolean;
   /** Hierarchy separator of the inbox namespace (default '/'). */
   delimiter?: '/' | '.';
-  /** zlib + notify plugins: COMPRESS=DEFLATE and NOTIFY (default true). */
+  /** mail_plugins zlib notify + imap_zlib (default true); false drops COMPRESS=DEFLATE (NOTIFY stays). */
   plugins?: boolean;
   /** Mail users (default one: test/secret). The first one is `user`/`password`. */
   users?: { name: string; password: string }[];
@@ -258,6 +258,11 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   const account = await ensureMailAccount();
   const users = options.users ?? [{ name: 'test', password: 'secret' }];
   if (users.length === 0) throw new Error('startDovecot: users must not be empty');
+  const badUser = users.find((u) => !/^[A-Za-z0-9._-]+$/.test(u.name) || /[:\n]/.test(u.password));
+  if (badUser)
+    throw new Error(
+      `startDovecot: user '${badUser.name}': name must be [A-Za-z0-9._-]+, no ':' in passwords`,
+    );
   const first = users[0]!;
   const tls = options.tls === true || options.certificate !== undefined;
   const tcp = tls || options.tcp === true;
@@ -341,7 +346,8 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       doveadm(args, { user = first.name, input } = {}) {
         const argv = [...account.runAs, ...envFor(knownUser(user)), 'doveadm', '-c', conf, ...args];
         return new Promise((resolve, reject) => {
-          const child = execFile(argv[0]!, argv.slice(1), { encoding: 'buffer' }, (error, stdout, stderr) => {
+          const options = { encoding: 'buffer' as const, maxBuffer: 1 << 30 };
+          const child = execFile(argv[0]!, argv.slice(1), options, (error, stdout, stderr) => {
             if (error)
               reject(new Error(`doveadm ${args.join(' ')}: ${stderr.toString().trim() || error.message}`));
             else resolve(stdout.toString());

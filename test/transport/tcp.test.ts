@@ -132,6 +132,28 @@ describe('imap over TCP', { timeout: 60_000 }, () => {
   });
 });
 
+describe('close()', { timeout: 30_000 }, () => {
+  test('a peer that never closes its side is cut off after a grace period', async () => {
+    const peers: Socket[] = [];
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      peers.push(socket);
+      socket.write('* OK never leaving\r\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const { transport, imap, closed } = await connect({ type: 'imap', host: '127.0.0.1', port });
+      await imap.nextLine();
+      transport.close();
+      assert.equal(transport.write(Buffer.from('a NOOP\r\n')), false, 'no writes after close()');
+      assert.deepEqual(await closed, { byUs: true, message: 'connection closed' });
+    } finally {
+      for (const peer of peers) peer.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('connect errors', () => {
   test('refused connection, bad host, bad port', async () => {
     const port = await freePort();
