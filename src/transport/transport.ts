@@ -117,6 +117,10 @@ class StreamTransport implements Transport {
       this.input = link.child.stdout;
       this.output = link.child.stdin;
       link.child.on('close', (code, signal) => this.finish({ code, signal }));
+      // After a successful spawn only kill() can fail; its exit is still what gets reported.
+      link.child.on('error', (error) => {
+        this.failure ??= new TransportError(`${link.label}: ${error.message}`);
+      });
       // EPIPE after the command died: its exit is what gets reported.
       link.child.stdin.on('error', () => {});
     }
