@@ -1,6 +1,7 @@
 // The proxy option: URL parsing, and imap/imaps to real Dovecot through a SOCKS5 relay that records the
 // address type it was asked for (socks5 resolves locally and sends an IP, socks5h sends the name).
-// The relay is inline until test/helpers/socks5-server.ts (another branch) is merged.
+// The relay is inline until test/helpers/socks5-server.ts (another branch) is merged; it mirrors that
+// helper's API (startSocks5Server, requests[].addressType/host/port/username) so it can be swapped in.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
@@ -53,20 +54,27 @@ describe('parseProxyUrl', () => {
   });
 });
 
-interface Relay {
+interface Socks5Server {
   port: number;
   /** One entry per CONNECT: how the target was addressed, and the user name if any. */
-  requests: { type: 'ipv4' | 'ipv6' | 'domain'; host: string; port: number; user?: string }[];
+  requests: { addressType: 'ipv4' | 'ipv6' | 'domain'; host: string; port: number; username?: string }[];
   close(): Promise<void>;
 }
 
 /** A minimal RFC 1928 CONNECT relay with optional RFC 1929 user/password, for tests only. */
-async function startRelay(credentials?: { user: string; password: string }): Promise<Relay> {
-  const requests: Relay['requests'] = [];
+async function startSocks5Server({
+  auth,
+}: {
+  auth?: { username: string; password: string };
+} = {}): Promise<Socks5Server> {
+  const requests: Socks5Server['requests'] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer(async (client) => {
+  const server: Server = createServer((client) => {
     sockets.add(client);
     client.on('error', () => {});
+    serve(client).catch(() => client.destroy()); // a client that leaves mid-handshake
+  });
+  const serve = async (client: Socket) => {
     let buffer = Buffer.alloc(0);
     const read = async (n: number): Promise<Buffer> => {
       while (buffer.length < n) buffer = Buffer.concat([buffer, (await once(client, 'data'))[0] as Buffer]);
@@ -75,25 +83,27 @@ async function startRelay(credentials?: { user: string; password: string }): Pro
       return head;
     };
     const methods = await read(2).then(([, n]) => read(n!));
-    const method = credentials ? 2 : 0;
+    const method = auth ? 2 : 0;
     if (!methods.includes(method)) return client.end(Buffer.from([5, 0xff]));
     client.write(Buffer.from([5, method]));
-    let user: string | undefined;
-    if (credentials) {
+    let username: string | undefined;
+    if (auth) {
       const [, userLength] = await read(2);
-      user = (await read(userLength!)).toString();
+      username = (await read(userLength!)).toString();
       const password = (await read((await read(1))[0]!)).toString();
-      const ok = user === credentials.user && password === credentials.password;
+      const ok = username === auth.username && password === auth.password;
       client.write(Buffer.from([1, ok ? 0 : 1]));
       if (!ok) return client.end();
     }
     const [, , , atyp] = await read(4);
-    const type = atyp === 1 ? 'ipv4' : atyp === 4 ? 'ipv6' : 'domain';
+    const addressType = atyp === 1 ? 'ipv4' : atyp === 4 ? 'ipv6' : 'domain';
     const raw = await read(atyp === 1 ? 4 : atyp === 4 ? 16 : (await read(1))[0]!);
-    const host = type === 'domain' ? raw.toString() : type === 'ipv4' ? [...raw].join('.') : 'ipv6';
+    const ipv6 = () => Array.from({ length: 8 }, (_, k) => raw.readUInt16BE(k * 2).toString(16)).join(':');
+    const host =
+      addressType === 'domain' ? raw.toString() : addressType === 'ipv4' ? [...raw].join('.') : ipv6();
     const port = (await read(2)).readUInt16BE(0);
-    requests.push({ type, host, port, ...(user !== undefined && { user }) });
-    const target = tcpConnect(port, type === 'domain' && host === 'localhost' ? '127.0.0.1' : host);
+    requests.push({ addressType, host, port, ...(username !== undefined && { username }) });
+    const target = tcpConnect(port, host);
     sockets.add(target);
     target.on('error', () => client.destroy());
     target.once('connect', () => {
@@ -101,7 +111,7 @@ async function startRelay(credentials?: { user: string; password: string }): Pro
       if (buffer.length > 0) target.write(buffer);
       client.pipe(target).pipe(client);
     });
-  });
+  };
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
@@ -116,13 +126,13 @@ async function startRelay(credentials?: { user: string; password: string }): Pro
 
 describe('imap through a SOCKS5 proxy', { timeout: 30_000 }, () => {
   let server: Dovecot;
-  let relay: Relay;
-  let authRelay: Relay;
+  let relay: Socks5Server;
+  let authRelay: Socks5Server;
   before(async () => {
     [server, relay, authRelay] = await Promise.all([
       startDovecot({ tls: true }),
-      startRelay(),
-      startRelay({ user: 'alice', password: 'se:cr@t' }),
+      startSocks5Server(),
+      startSocks5Server({ auth: { username: 'alice', password: 'se:cr@t' } }),
     ]);
   });
   after(() => Promise.all([server.stop(), relay.close(), authRelay.close()]));
@@ -142,19 +152,27 @@ describe('imap through a SOCKS5 proxy', { timeout: 30_000 }, () => {
   test('socks5:// resolves the host locally and sends its IP', async () => {
     const proxy = parseProxyUrl(`socks5://127.0.0.1:${relay.port}`);
     assert.match(await greeting({ type: 'imap', port: server.imapPort!, proxy }), /^\* OK /);
-    assert.deepEqual(relay.requests.at(-1), { type: 'ipv4', host: '127.0.0.1', port: server.imapPort });
+    assert.deepEqual(relay.requests.at(-1), {
+      addressType: 'ipv4',
+      host: '127.0.0.1',
+      port: server.imapPort,
+    });
   });
 
   test('socks5h:// sends the host name; imaps verifies the name through the tunnel', async () => {
     const proxy = parseProxyUrl(`socks5h://127.0.0.1:${relay.port}`);
     assert.match(await greeting({ type: 'imaps', port: server.imapsPort!, proxy }), /^\* OK /);
-    assert.deepEqual(relay.requests.at(-1), { type: 'domain', host: 'localhost', port: server.imapsPort });
+    assert.deepEqual(relay.requests.at(-1), {
+      addressType: 'domain',
+      host: 'localhost',
+      port: server.imapsPort,
+    });
   });
 
   test('user:password@ authenticates; a wrong password is a clear error', async () => {
     const proxy = parseProxyUrl(`socks5h://alice:se:cr@t@127.0.0.1:${authRelay.port}`);
     assert.match(await greeting({ type: 'imap', port: server.imapPort!, proxy }), /^\* OK /);
-    assert.equal(authRelay.requests.at(-1)?.user, 'alice');
+    assert.equal(authRelay.requests.at(-1)?.username, 'alice');
     await assert.rejects(
       greeting({
         type: 'imap',
