@@ -108,6 +108,8 @@ class StreamTransport implements Transport {
   private tunnelWritten = 0;
   private closeTimer: NodeJS.Timeout | undefined;
   private linkGone = false;
+  /** Set while a STARTTLS handshake runs: writes wait here. */
+  private heldDuringHandshake: Buffer[] | undefined;
 
   constructor(private readonly link: Link) {
     if (link.kind === 'socket') {
@@ -179,6 +181,11 @@ class StreamTransport implements Transport {
 
   write(data: Buffer): boolean {
     if (this.linkGone || this.closing) return false;
+    if (this.heldDuringHandshake) {
+      // Plaintext must not reach the socket mid-handshake: hold it, and signal drain once secure.
+      this.heldDuringHandshake.push(data);
+      return false;
+    }
     if (!this.deflater) return this.writeOut(data);
     const room = this.deflater.write(data);
     if (!this.flushQueued) {
@@ -234,6 +241,7 @@ class StreamTransport implements Transport {
         ),
       );
     }
+    this.heldDuringHandshake = [];
     try {
       this.secure = await secureSocket(link.socket, link.tls);
     } catch (error) {
@@ -242,6 +250,12 @@ class StreamTransport implements Transport {
     this.input = this.secure;
     this.output = this.secure;
     this.attach();
+    const held = this.heldDuringHandshake;
+    this.heldDuringHandshake = undefined;
+    if (held.length > 0) {
+      for (const data of held) this.writeOut(data);
+      this.drainListener?.();
+    }
   }
 
   startCompression(remainder?: Buffer): void {

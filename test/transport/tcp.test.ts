@@ -63,7 +63,7 @@ describe('imap over TCP', { timeout: 60_000 }, () => {
     assert.ok(transport.bytesRead > 0 && transport.bytesWritten > 0);
   });
 
-  test('STARTTLS upgrades in place; CAPABILITY and LOGIN then work over TLS', async () => {
+  test('STARTTLS upgrades in place; a command written mid-handshake and LOGIN then go over TLS', async () => {
     const tls = { verify: true, caFile: server.caFile! };
     const { transport, imap, closed } = await connect({
       type: 'imap',
@@ -73,9 +73,17 @@ describe('imap over TCP', { timeout: 60_000 }, () => {
     });
     await imap.nextLine();
     assert.match((await imap.command('STARTTLS')).tagged, /^OK /);
-    await transport.startTls(Buffer.alloc(0));
+    const upgraded = transport.startTls(Buffer.alloc(0));
+    // Written during the handshake: held back, then sent over TLS (write() said false, drain follows).
+    let drained = false;
+    transport.onDrain(() => {
+      drained = true;
+    });
+    const capability = imap.command('CAPABILITY');
+    await upgraded;
+    assert.equal(drained, true);
     assert.match(transport.describe(), /^imap:\/\/localhost:\d+ TLSv1\.3 /);
-    assert.doesNotMatch((await imap.command('CAPABILITY')).untagged[0]!, /STARTTLS/);
+    assert.doesNotMatch((await capability).untagged[0]!, /STARTTLS/);
     assert.match((await imap.command(`LOGIN ${server.user} ${server.password}`)).tagged, /^OK /);
     await assert.rejects(transport.startTls(), /STARTTLS needs a plain TCP connection/);
     transport.close();
