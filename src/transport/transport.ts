@@ -64,7 +64,7 @@ export interface Transport {
   /**
    * Upgrades a type=imap connection to TLS in place, after the server's OK to STARTTLS. `remainder` is
    * what the caller received after that OK but did not consume: it must be empty, anything else is
-   * plaintext injected before the handshake (RFC 3207 §4.2 style attack) and fails the upgrade.
+   * plaintext injected before the handshake (the STARTTLS injection of CVE-2011-0411) and fails the upgrade.
    * Writes made while the handshake runs are held (write() returns false) and sent over TLS.
    */
   startTls(remainder?: Buffer): Promise<void>;
