@@ -263,7 +263,9 @@ class StreamTransport implements Transport {
     if (this.deflater) throw new TransportError(`${this.link.label}: compression is already active`);
     // Ending the stream at close must not demand a final deflate block (the server never sends one).
     const inflater = createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH });
-    const deflater = createDeflateRaw();
+    // Level 1: measured on 20 MB of text lines, 67 MB/s for ratio 0.257 against 28 MB/s and 0.250 at the
+    // default level 6; a large upload must not be CPU-bound on our side.
+    const deflater = createDeflateRaw({ level: constants.Z_BEST_SPEED });
     const corrupt = (error: Error) =>
       this.onError(new TransportError(`${this.link.label}: COMPRESS stream error: ${error.message}`));
     inflater.on('data', (chunk: Buffer) => this.receiver?.(chunk));
