@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { configText, opensslConfText } from './dovecot-conf.js';
 import { freePorts } from './ports.js';
 import { makeScratchDir, removeScratchDir } from './scratch.js';
 import { type ServerCert, sharedTestCa } from './tls-ca.js';
@@ -123,79 +124,6 @@ process.once('exit', () => {
   for (const master of running) master.kill('SIGKILL');
 });
 
-function configText(o: {
-  dir: string;
-  account: MailAccount;
-  options: DovecotOptions;
-  ports?: { imap: number; imaps: number };
-  cert?: ServerCert;
-}): string {
-  const { dir, account, options } = o;
-  const lines = [
-    `base_dir = ${dir}/run`,
-    `state_dir = ${dir}/state`,
-    `log_path = ${dir}/dovecot.log`,
-    'protocols = imap',
-    `mail_location = sdbox:${dir}/mail/%u:INDEX=${dir}/index/%u`,
-    `mail_uid = ${account.uid}`,
-    `mail_gid = ${account.gid}`,
-    'first_valid_uid = 1',
-    `mail_fsync = ${options.fsync ? 'optimized' : 'never'}`,
-    // `ssl = required` alone still advertises AUTH=PLAIN before TLS; this adds LOGINDISABLED.
-    `disable_plaintext_auth = ${options.loginDisabledPlaintext || options.sslRequired ? 'yes' : 'no'}`,
-    // Login lines record the SNI name and TLS protocol, so tests can check them server-side.
-    'login_log_format_elements = user=<%u> sni=<%{local_name}> %k',
-    'passdb {',
-    '  driver = passwd-file',
-    `  args = scheme=PLAIN ${dir}/passwd`,
-    '}',
-    'userdb {',
-    '  driver = static',
-    `  args = uid=${account.uid} gid=${account.gid} home=${dir}/home/%u`,
-    '}',
-    'namespace inbox {',
-    '  inbox = yes',
-    `  separator = ${options.delimiter ?? '/'}`,
-    '}',
-  ];
-  if (options.plugins ?? true) {
-    lines.push(
-      'mail_plugins = $mail_plugins zlib notify',
-      'protocol imap {',
-      '  mail_plugins = $mail_plugins imap_zlib',
-      '}',
-    );
-  }
-  if (o.cert) {
-    lines.push(
-      `ssl = ${options.sslRequired ? 'required' : 'yes'}`,
-      `ssl_cert = <${o.cert.certFile}`,
-      `ssl_key = <${o.cert.keyFile}`,
-    );
-    if (options.tlsMaxProtocol) {
-      writeFileSync(
-        join(dir, 'openssl.cnf'),
-        'openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n' +
-          `[sys]\nMaxProtocol = ${options.tlsMaxProtocol}\n`,
-      );
-      lines.push(`import_environment = $import_environment OPENSSL_CONF=${dir}/openssl.cnf`);
-    }
-  } else {
-    lines.push('ssl = no');
-  }
-  if (o.ports) {
-    lines.push(
-      'listen = 127.0.0.1, 127.0.0.2',
-      'service imap-login {',
-      `  inet_listener imap {\n    port = ${o.ports.imap}\n  }`,
-      `  inet_listener imaps {\n    port = ${o.ports.imaps}\n    ssl = yes\n  }`,
-      '}',
-    );
-  }
-  if (options.extraConf) lines.push(options.extraConf);
-  return `${lines.join('\n')}\n`;
-}
-
 /** Resolves once the master's imap-login sends a greeting (it waits for auth to be ready). */
 async function waitForGreeting(port: number, master: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
@@ -285,6 +213,8 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
 
     const ca = tls ? await sharedTestCa() : undefined;
     const cert = ca ? (options.certificate ?? (await defaultServerCert())) : undefined;
+    if (options.tlsMaxProtocol)
+      writeFileSync(join(dir, 'openssl.cnf'), opensslConfText(options.tlsMaxProtocol));
     const conf = join(dir, 'dovecot.conf');
     const writeConf = (ports?: number[]) =>
       writeFileSync(
