@@ -114,6 +114,19 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     await server.finished;
   });
 
+  test('capabilities are asked when neither the greeting nor the LOGIN reply carries them', async () => {
+    const server = await fake([
+      { send: '* OK hi\r\n' },
+      { expect: /^a1 CAPABILITY$/, reply: '* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na1 OK done\r\n' },
+      { expect: /^a2 LOGIN user hunter2-password$/, reply: 'a2 OK logged in\r\n' },
+      { expect: /^a3 CAPABILITY$/, reply: `* CAPABILITY ${CAPS}\r\na3 OK done\r\n` },
+      ...preauthToReady.slice(1),
+    ]);
+    const connection = await openTracked(options(server, { auth: ['LOGIN'] }));
+    assert.deepEqual(connection.capabilities, CAPS.toUpperCase().split(' '));
+    await server.finished;
+  });
+
   test('a server without UIDPLUS is refused, naming the capability', async () => {
     const server = await fake([
       { send: '* PREAUTH [CAPABILITY IMAP4rev1 QRESYNC LIST-EXTENDED LIST-STATUS] hi\r\n' },
