@@ -88,7 +88,7 @@ export class ImapConnection {
     this.#options = options;
     this.#logger = logger;
     const debug = options.debug ?? 0;
-    this.#serializer = new ImapSerializer(debug >= 2);
+    this.#serializer = new ImapSerializer(debug >= 2, (tag) => this.#feed.switchesAfter(tag));
     this.#bodies = new BodyStreams({
       pause: () => this.#transport?.pause(),
       resume: () => this.#transport?.resume(),
@@ -333,7 +333,6 @@ export class ImapConnection {
 
   /** Runs STARTTLS or COMPRESS: `upgrade` gets what the parser received after the tagged OK. */
   #switching(upgrade: (transport: Transport, remainder: Buffer) => Promise<void> | void) {
-    this.#feed.stopAfterNextTaggedOk();
     return async () => {
       // Called from inside the parser's push: let it finish so its remainder is complete.
       await Promise.resolve();
