@@ -157,6 +157,18 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
       await literalMinus.stop();
     }
   });
+
+  test('a streamed body shorter than its declared size fails the APPEND and the connection', async () => {
+    const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
+    async function* short(): AsyncIterable<Buffer> {
+      yield message('short');
+    }
+    await assert.rejects(
+      conn.commands.append('INBOX', [{ body: short(), size: 100_000 }]),
+      /write failed: streamed literal ended after \d+ of its declared 100000 bytes/,
+    );
+    assert.equal((await conn.closed).reason, 'transport');
+  });
 });
 
 async function waitForState(connection: ImapConnection, state: string): Promise<void> {
