@@ -8,7 +8,7 @@ import { startDovecot } from '../helpers/dovecot.js';
 describe('imap pipe', { timeout: 30_000 }, () => {
   test('refuses a server that does not greet with PREAUTH', async () => {
     await assert.rejects(
-      ImapPipe.open('echo "* OK hello"; sleep 5'),
+      ImapPipe.open('echo "* OK hello"; exec sleep 5'),
       /expected a PREAUTH greeting .*\* OK hello/,
     );
   });
