@@ -158,6 +158,24 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
     }
   });
 
+  test('a refused SELECT leaves no mailbox selected and the connection usable', async () => {
+    const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
+    await conn.select('INBOX');
+    await assert.rejects(conn.select('no such mailbox'), (error: Error) => {
+      assert.match(error.message, /^remote: SELECT no such mailbox: SELECT failed: NO /);
+      return true;
+    });
+    assert.equal(conn.state, 'authenticated.ready');
+    assert.equal(conn.mailbox, null);
+    await assert.rejects(
+      conn.unselect(),
+      /^ImapConnectionError: remote: cannot UNSELECT in state authenticated.ready$/,
+    );
+    await conn.select('INBOX');
+    assert.equal(conn.mailbox, 'INBOX');
+    await conn.logout();
+  });
+
   test('a streamed body shorter than its declared size fails the APPEND and the connection', async () => {
     const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
     async function* short(): AsyncIterable<Buffer> {
