@@ -234,12 +234,17 @@ export class ImapConnection {
    * the consumer is more than a few MiB behind.
    */
   fetchBody(uid: number): Promise<MessageBody> {
-    const body = this.#bodies.expect(uid);
+    let awaited: ReturnType<BodyStreams['expect']>;
+    try {
+      awaited = this.#bodies.expect(uid);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.commands.uidFetch(String(uid), ['UID', 'BODY.PEEK[]']).then(
-      () => this.#bodies.settle(uid, new Error(`${this.name}: UID ${uid}: the server sent no body`)),
-      (error: Error) => this.#bodies.settle(uid, error),
+      () => awaited.settle(new Error(`${this.name}: UID ${uid}: the server sent no body`)),
+      (error: Error) => awaited.settle(error),
     );
-    return body;
+    return awaited.body;
   }
 
   /** LOGOUT, then close; resolves with how the connection ended. */
