@@ -1,10 +1,13 @@
-// The `--statechart` export: every chart as one self-contained HTML page, or as Mermaid, DOT or
-// JSON text, written to a file or to stdout. The CLI parses the options and calls writeStatechart.
-import { writeFile } from 'node:fs/promises';
+// The `--statechart` export: every chart as one self-contained HTML page (with a run trace drawn
+// over it, `--trace-in`), or as Mermaid, DOT or JSON text, written to a file or to stdout. The CLI
+// parses the options and calls writeStatechart.
+import { readFile, writeFile } from 'node:fs/promises';
 import { CHARTS } from './charts.js';
 import { extractChart } from './extract.js';
 import { toDot, toMermaid } from './formats.js';
 import { htmlPage, renderCharts } from './html.js';
+import { traceOverlay } from './trace-overlay.js';
+import { readTrace } from './trace-read.js';
 
 export type StatechartFormat = 'html' | 'mermaid' | 'dot' | 'json';
 
@@ -25,17 +28,43 @@ export async function statechartText(format: StatechartFormat): Promise<string> 
   return models.map(render).join('\n');
 }
 
+/** The HTML page with the run trace in `traceFile` drawn over the charts. */
+export async function tracedPage(traceFile: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(traceFile, 'utf8');
+  } catch (error) {
+    throw new Error(`--trace-in: cannot read ${traceFile}: ${(error as Error).message}`);
+  }
+  let overlay: string;
+  try {
+    overlay = traceOverlay(readTrace(text, traceFile), traceFile);
+  } catch (error) {
+    throw new Error(`--trace-in: ${(error as Error).message}`);
+  }
+  return htmlPage(await renderCharts(CHARTS), overlay);
+}
+
 /**
  * Writes the charts to `file`, or to stdout when it is undefined or `-` (the HTML page goes to
- * DEFAULT_HTML_FILE unless a file is named).
+ * DEFAULT_HTML_FILE unless a file is named). `trace`: a run trace file to draw over the HTML page.
  */
-export async function writeStatechart(opts: { file?: string; format: StatechartFormat }): Promise<void> {
+export async function writeStatechart(opts: {
+  file?: string;
+  format: StatechartFormat;
+  trace?: string;
+}): Promise<void> {
   if (!STATECHART_FORMATS.includes(opts.format)) {
     throw new Error(
       `--statechart-format: unknown format '${opts.format}' (use ${STATECHART_FORMATS.join(', ')})`,
     );
   }
-  const text = await statechartText(opts.format);
+  if (opts.trace !== undefined && opts.format !== 'html') {
+    throw new Error(
+      `--trace-in draws on the HTML page: it cannot be combined with --statechart-format=${opts.format}`,
+    );
+  }
+  const text = opts.trace === undefined ? await statechartText(opts.format) : await tracedPage(opts.trace);
   const file = opts.file ?? (opts.format === 'html' ? DEFAULT_HTML_FILE : undefined);
   if (file === undefined || file === '-') {
     await new Promise<void>((resolve, reject) =>
