@@ -7,7 +7,10 @@ import { extractChart } from './extract.js';
 import { toDot, toMermaid } from './formats.js';
 import { htmlPage, renderCharts } from './html.js';
 import { traceOverlay } from './trace-overlay.js';
-import { readTrace } from './trace-read.js';
+import { type RunTrace, readTrace } from './trace-read.js';
+
+/** A wrong option or an unreadable or unwritable file: one line for the user, not a bug. */
+export class StatechartError extends Error {}
 
 export type StatechartFormat = 'html' | 'mermaid' | 'dot' | 'json';
 
@@ -34,15 +37,15 @@ export async function tracedPage(traceFile: string): Promise<string> {
   try {
     text = await readFile(traceFile, 'utf8');
   } catch (error) {
-    throw new Error(`--trace-in: cannot read ${traceFile}: ${(error as Error).message}`);
+    throw new StatechartError(`--trace-in: cannot read ${traceFile}: ${(error as Error).message}`);
   }
-  let overlay: string;
+  let trace: RunTrace;
   try {
-    overlay = traceOverlay(readTrace(text, traceFile), traceFile);
+    trace = readTrace(text, traceFile);
   } catch (error) {
-    throw new Error(`--trace-in: ${(error as Error).message}`);
+    throw new StatechartError(`--trace-in: ${(error as Error).message}`);
   }
-  return htmlPage(await renderCharts(CHARTS), overlay);
+  return htmlPage(await renderCharts(CHARTS), traceOverlay(trace, traceFile));
 }
 
 /**
@@ -55,12 +58,12 @@ export async function writeStatechart(opts: {
   trace?: string;
 }): Promise<void> {
   if (!STATECHART_FORMATS.includes(opts.format)) {
-    throw new Error(
+    throw new StatechartError(
       `--statechart-format: unknown format '${opts.format}' (use ${STATECHART_FORMATS.join(', ')})`,
     );
   }
   if (opts.trace !== undefined && opts.format !== 'html') {
-    throw new Error(
+    throw new StatechartError(
       `--trace-in draws on the HTML page: it cannot be combined with --statechart-format=${opts.format}`,
     );
   }
@@ -75,6 +78,6 @@ export async function writeStatechart(opts: {
   try {
     await writeFile(file, text);
   } catch (error) {
-    throw new Error(`--statechart: cannot write ${file}: ${(error as Error).message}`);
+    throw new StatechartError(`--statechart: cannot write ${file}: ${(error as Error).message}`);
   }
 }
