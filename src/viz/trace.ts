@@ -114,6 +114,9 @@ export function createTraceRecorder(file: string, options: { now?: () => number 
       // A mailbox is synced by one actor at a time: its name needs no parent to be unique.
       return own.startsWith('mailbox:') || parent === null ? own : `${parent.name}/${own}`;
     }
+    // A name the runtime gave (or a mailbox's) may come back, e.g. a connection opened again in
+    // watch mode: the reader starts a new run of it. Unnamed roots are told apart by a number.
+    if (ref.systemId !== undefined || ref.id !== ref.sessionId || own.startsWith('mailbox:')) return own;
     const seen = (rootNames.get(own) ?? 0) + 1;
     rootNames.set(own, seen);
     return seen === 1 ? own : `${own}#${seen}`;

@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createActor } from 'xstate';
+import { connectionMachine } from '../../machines/connection.js';
 import { CHARTS } from '../../src/viz/charts.js';
 import { extractChart } from '../../src/viz/extract.js';
 import { createTraceRecorder, stateText } from '../../src/viz/trace.js';
@@ -152,6 +154,29 @@ describe('run trace recorder', { timeout: 30_000 }, () => {
     assert.throws(() => recorder.note('x', { line: 'a\nb' }), /one-line string/);
     recorder.note('x', { phase: 'copying', done: 3 });
     return recorder.close();
+  });
+
+  test('roots: unnamed ones are numbered, a name given again is the same actor (a new run)', async () => {
+    const roots = join(dir, 'roots.trace');
+    const recorder = createTraceRecorder(roots);
+    const input = { server: 'x', startTls: false, compress: false };
+    const start = (systemId?: string) =>
+      createActor(connectionMachine, {
+        input,
+        inspect: recorder.inspect,
+        ...(systemId ? { systemId } : {}),
+      }).start();
+    const actors = [start(), start(), start('connection:local#0'), start('connection:local#0')];
+    for (const actor of actors) actor.stop();
+    await recorder.close();
+    const names = readFileSync(roots, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => JSON.parse(l) as TraceStep)
+      .filter((l) => l.event === 'xstate.init')
+      .map((l) => l.actor);
+    assert.deepEqual(names, ['connection', 'connection#2', 'connection:local#0', 'connection:local#0']);
   });
 
   test('an unwritable trace file is one clear error', () => {
