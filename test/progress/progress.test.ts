@@ -2,11 +2,7 @@
 // lines pass above it intact and the summary ends it; with stderr to a file there is no control
 // sequence at all. The throttle and the text are checked with a fake clock and stream.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, mock, test } from 'node:test';
+import { describe, mock, test } from 'node:test';
 import { zeroCounts } from '../../machines/counts.js';
 import {
   fitWidth,
@@ -17,9 +13,9 @@ import {
   tallyText,
 } from '../../src/progress/format.js';
 import { createProgress } from '../../src/progress/progress.js';
+import { assertLiveProgress, assertPlain, ERASE, runOnTerminal, runWithStderrToFile } from './terminal.js';
 
 const DEMO = 'dist/test/progress/progress-demo.js';
-const ERASE = '\r\x1b[2K';
 const SUMMARY =
   'interimap: 1 mailbox synced (1 failed) in 0:00: 40 messages (40.0 kB) to local, ' +
   '2 messages (5.0 kB) to remote, 3 flag updates, 2 expunges';
@@ -31,37 +27,23 @@ function fakeStream(columns = 200) {
 }
 
 describe('progress on a terminal and off it', { timeout: 60_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'interimap-progress-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
   test('under a pseudo-terminal: drawn in place, the log line intact, the summary last', () => {
-    const run = spawnSync('script', ['-qfc', `'${process.execPath}' ${DEMO}`, '/dev/null'], {
-      encoding: 'utf8',
-      timeout: 30_000,
-      env: { ...process.env, TERM: 'xterm' },
-    });
-    assert.equal(run.status, 0, run.stderr);
-    const out = run.stdout;
-    assert.match(out, /\r\x1b\[2KINBOX \d+\/40/, 'a status line for INBOX');
+    const { status, output } = runOnTerminal([process.execPath, DEMO]);
+    assert.equal(status, 0);
+    assert.match(output, /\r\x1b\[2KINBOX \d+\/40/, 'a status line for INBOX');
     assert.ok(
-      out.includes(`${ERASE}remote: a log line while copying\r\n`),
+      output.includes(`${ERASE}remote: a log line while copying\r\n`),
       'the log line erases the status first',
     );
-    assert.ok(out.endsWith(`${ERASE}${SUMMARY}\r\nafter the summary\r\n`), JSON.stringify(out.slice(-300)));
+    assert.equal(assertLiveProgress(output, 'Archive'), SUMMARY);
+    assert.ok(output.endsWith(`${SUMMARY}\r\nafter the summary\r\n`));
   });
 
   test('stderr to a file: only the log lines, no control sequence', () => {
-    const file = join(dir, 'stderr.txt');
-    const fd = openSync(file, 'w');
-    try {
-      const run = spawnSync(process.execPath, [DEMO], { stdio: ['ignore', 'ignore', fd], timeout: 30_000 });
-      assert.equal(run.status, 0);
-    } finally {
-      closeSync(fd);
-    }
-    const text = readFileSync(file, 'utf8');
-    assert.equal(text, 'remote: a log line while copying\nafter the summary\n');
-    assert.ok(!/[\x1b\r]/.test(text));
+    const { status, output } = runWithStderrToFile([process.execPath, DEMO]);
+    assert.equal(status, 0);
+    assert.equal(output, 'remote: a log line while copying\nafter the summary\n');
+    assertPlain(output);
   });
 });
 

@@ -2,7 +2,7 @@
 // visited states and taken transitions are marked, the failed actor is marked with its reason, one
 // timeline per actor, per-mailbox timings, and the actor picker narrows the marks to one actor.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -11,7 +11,8 @@ import { mailboxSyncMachine } from '../../machines/mailbox-sync.js';
 import { extractChart } from '../../src/viz/extract.js';
 import { writeStatechart } from '../../src/viz/statechart.js';
 import { openOffline } from './browser.js';
-import { recordSampleRun } from './trace-fixture.js';
+import { checkRealSyncTrace, screenshotTracePage } from './trace-checks.js';
+import { recordSampleRun, SECRET } from './trace-fixture.js';
 
 const ARCHIVE_SENTENCE =
   'mailbox Archive stalled in appendingNew after 312 of 500 messages: connection: remote: BYE server shutting down';
@@ -24,8 +25,9 @@ describe('the run trace on the chart page in Chromium', { timeout: 120_000 }, ()
   const classOf = async (state: string) =>
     (await page.locator(`[data-state="${state}"]`).getAttribute('class')) ?? '';
 
+  const trace = join(dir, 'run.trace');
+
   before(async () => {
-    const trace = join(dir, 'run.trace');
     const file = join(dir, 'trace.html');
     await recordSampleRun(trace);
     await writeStatechart({ file, format: 'html', trace });
@@ -98,6 +100,18 @@ describe('the run trace on the chart page in Chromium', { timeout: 120_000 }, ()
     assert.equal(await archive.getAttribute('class'), 'failed');
     assert.match((await archive.textContent()) ?? '', /failed \(312\/500 messages\)/);
     assert.match((await page.locator('tr[data-actor="mailbox:INBOX"]').textContent()) ?? '', /2 copied/);
+  });
+
+  test('the end-to-end checks, ready for a real sync: they pass on what went well, catch a failure', async () => {
+    checkRealSyncTrace({ trace, secrets: [SECRET], mailboxes: ['INBOX'] });
+    assert.throws(
+      () => checkRealSyncTrace({ trace, secrets: [SECRET], mailboxes: ['INBOX', 'Archive'] }),
+      /mailbox Archive/,
+    );
+    assert.throws(() => checkRealSyncTrace({ trace, secrets: ['INBOX'], mailboxes: [] }), /holds a secret/);
+    const png = join(dir, 'shot.png');
+    await screenshotTracePage(trace, png);
+    assert.deepEqual([...readFileSync(png).subarray(1, 4)], [...Buffer.from('PNG')]);
   });
 
   test('the picker shows one actor: INBOX ended well, nothing else is marked', async () => {
