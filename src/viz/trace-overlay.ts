@@ -3,6 +3,7 @@
 // marks each actor's visited states and taken transitions through the page API (html.ts).
 import type { SideCounts } from '../../machines/contracts.js';
 import { CHARTS } from './charts.js';
+import { extractChart } from './extract.js';
 import { escapeHtml, scriptJson } from './html.js';
 import { type ActorRun, failureText, type RunTrace, runLabel } from './trace-read.js';
 
@@ -23,6 +24,23 @@ interface RunData {
 }
 
 const MACHINE_IDS: ReadonlyMap<string, string> = new Map(CHARTS.map((c) => [c.name, c.machine.id]));
+
+/** Per chart name: invoke id → the actor logic's name, so `xstate.done.actor.0.connection.connecting` reads `done: openTransport`. */
+const INVOKED: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map(
+  CHARTS.map((c) => [
+    c.name,
+    new Map(extractChart(c.machine).states.flatMap((s) => s.invokes.map((i) => [i.id, i.src] as const))),
+  ]),
+);
+
+/** An event type as the charts draw it: `done: appendNew`, `error: select`, `after commandTimeout`. */
+export function eventLabel(machine: string, type: string): string {
+  const actor = /^xstate\.(done|error)\.actor\.(.+)$/.exec(type);
+  if (actor !== null) return `${actor[1]}: ${INVOKED.get(machine)?.get(actor[2]!) ?? actor[2]}`;
+  const delay = /^xstate\.after\.([^.]+)\./.exec(type);
+  if (delay !== null) return `after ${delay[1]}`;
+  return type === 'xstate.init' ? 'start' : type;
+}
 
 const STYLE = `
 #run-trace { border: 1px solid #d5dae5; border-radius: 6px; margin: 1rem 0; padding: .2rem .8rem .8rem; }
@@ -67,7 +85,7 @@ function runData(run: ActorRun): RunData {
     key: run.run > 1 ? `${run.actor} (run ${run.run})` : run.actor,
     label: runLabel(run),
     machine: MACHINE_IDS.get(run.machine) ?? run.machine,
-    entries: run.entries,
+    entries: run.entries.map((e) => ({ ...e, event: eventLabel(run.machine, e.event) })),
     states,
     transitions: run.transitions,
     outcome: run.outcome,

@@ -39,9 +39,13 @@ describe('the run trace on the chart page in Chromium', { timeout: 120_000 }, ()
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('no request leaves the file and the script ran', async () => {
+  test('no request leaves the file; one timeline per actor, events named as the charts draw them', async () => {
     assert.deepEqual(refused, []);
     assert.equal(await page.locator('#timeline-rows .timeline').count(), 5);
+    const local = await page.locator('.timeline[data-actor="connection:local#0"] li').allTextContents();
+    assert.match(local[0]!, /^\d+\.\d{3}s connecting \u2190 start$/);
+    assert.match(local[1]!, /greeting \u2190 done: openTransport$/);
+    assert.match(local.at(-1)!, /closed \u2190 error: logout$/);
   });
 
   test('the states each actor went through are marked visited; untouched ones are not', async () => {
