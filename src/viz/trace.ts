@@ -4,7 +4,7 @@
 import { closeSync, createWriteStream, fchmodSync, openSync, type WriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
-import { type AnyStateMachine, type AnyStateNode, type InspectionEvent, StateMachine } from 'xstate';
+import type { AnyStateMachine, AnyStateNode, InspectionEvent } from 'xstate';
 import type { SideCounts, SyncCounts } from '../../machines/contracts.js';
 import { toSyncError } from '../../machines/sync-error.js';
 import { CHARTS } from './charts.js';
@@ -93,22 +93,29 @@ export function createTraceRecorder(file: string, options: { now?: () => number 
   const byName = new Map<string, ActorInfo>();
   const rootNames = new Map<string, number>();
 
-  /** The actor's trace identity, or null when it is not a state machine (promise actors…). */
-  const infoOf = (ref: InspectedActor): ActorInfo | null => {
+  /**
+   * The actor's trace identity, or null when it is not a state machine (promise actors…).
+   * `snapshot`: the one being inspected (the actor's own is not set yet during its first macrostep).
+   */
+  const infoOf = (ref: InspectedActor, snapshot?: MachineSnapshot): ActorInfo | null => {
     const known = actors.get(ref);
     if (known !== undefined) return known;
-    const machine = ref.logic instanceof StateMachine ? (ref.logic as AnyStateMachine) : null;
+    const machine = asMachine(ref.logic);
     const info =
       machine === null
         ? null
-        : { name: nameOf(ref, machine), machine: CHART_NAMES.get(machine.id) ?? machine.id, state: '' };
+        : {
+            name: nameOf(ref, machine, snapshot),
+            machine: CHART_NAMES.get(machine.id) ?? machine.id,
+            state: '',
+          };
     actors.set(ref, info);
     if (info !== null) byName.set(info.name, info);
     return info;
   };
 
-  const nameOf = (ref: InspectedActor, machine: AnyStateMachine): string => {
-    const own = ownName(ref, machine);
+  const nameOf = (ref: InspectedActor, machine: AnyStateMachine, snapshot?: MachineSnapshot): string => {
+    const own = ownName(ref, machine, snapshot);
     if (ref._parent !== undefined) {
       const parent = infoOf(ref._parent);
       // A mailbox is synced by one actor at a time: its name needs no parent to be unique.
@@ -122,35 +129,44 @@ export function createTraceRecorder(file: string, options: { now?: () => number 
     return seen === 1 ? own : `${own}#${seen}`;
   };
 
-  const step = (ref: InspectedActor, snapshot: MachineSnapshot, event: string, transitions?: number[]) => {
-    const info = infoOf(ref);
-    if (info === null) return;
-    info.state = stateText(snapshot.value);
-    const line: TraceStep = {
-      t: elapsed(),
-      actor: info.name,
-      machine: info.machine,
-      state: info.state,
-      event,
-    };
-    if (transitions !== undefined && transitions.length > 0) line.transitions = transitions;
-    write({ ...line, ...outcomeOf(info.machine, snapshot) });
+  /** One step line; the outcome (status, error, counts) when `snapshot` ended the actor. */
+  const record = (
+    info: ActorInfo,
+    state: string,
+    event: string,
+    snapshot?: MachineSnapshot,
+    taken: number[] = [],
+  ) => {
+    info.state = state;
+    const line: TraceStep = { t: elapsed(), actor: info.name, machine: info.machine, state, event };
+    if (taken.length > 0) line.transitions = taken;
+    write(snapshot === undefined ? line : { ...line, ...outcomeOf(info.machine, snapshot) });
   };
 
   const inspect = (ev: InspectionEvent): void => {
     if (closed) return;
     const ref = ev.actorRef as unknown as InspectedActor;
     if (ev.type === '@xstate.microstep') {
+      const snapshot = ev.snapshot as MachineSnapshot;
+      const info = infoOf(ref, snapshot);
+      if (info === null) return;
       const defs = ev._transitions as TransitionDefinition[];
-      const index = transitionIndex((ref.logic as AnyStateMachine | undefined) ?? null);
+      // Eventless transitions out of the initial state run before the start is reported: record it first.
+      const initial = defs[0]?.source.path.join('.') ?? '';
+      if (info.state === '' && initial !== '') record(info, initial, 'xstate.init');
+      const index = transitionIndex(asMachine(ref.logic));
       const taken = defs.map((t) => index?.get(t)).filter((i): i is number => i !== undefined);
       const eventless = defs.length > 0 && defs.every((t) => t.eventType === '');
-      step(ref, ev.snapshot as MachineSnapshot, eventless ? 'always' : eventType(ev.event), taken);
+      record(info, stateText(snapshot.value), eventless ? 'always' : eventType(ev.event), snapshot, taken);
     } else if (ev.type === '@xstate.snapshot') {
       const snapshot = ev.snapshot as MachineSnapshot;
+      const info = infoOf(ref, snapshot);
+      if (info === null) return;
       const type = eventType(ev.event);
-      // The start (its initial state) and a throw are not microsteps.
-      if (type === 'xstate.init' || snapshot.status === 'error') step(ref, snapshot, type);
+      // The start (unless recorded with its first transitions) and a throw are not microsteps.
+      if ((type === 'xstate.init' && info.state === '') || snapshot.status === 'error') {
+        record(info, stateText(snapshot.value), type, snapshot);
+      }
     }
   };
 
@@ -205,13 +221,25 @@ function openTraceFile(file: string): WriteStream {
   return createWriteStream('', { fd });
 }
 
+/**
+ * The actor's logic when it is a state machine. By shape, not `instanceof StateMachine`: a second
+ * copy of xstate in node_modules would have its own class.
+ */
+function asMachine(logic: unknown): AnyStateMachine | null {
+  const candidate = logic as Partial<AnyStateMachine> | null | undefined;
+  return typeof candidate?.id === 'string' && typeof candidate.root?.states === 'object'
+    ? (candidate as AnyStateMachine)
+    : null;
+}
+
 /** Roots: their systemId or explicit id; otherwise mailbox actors by mailbox, others by chart. */
-function ownName(ref: InspectedActor, machine: AnyStateMachine): string {
+function ownName(ref: InspectedActor, machine: AnyStateMachine, snapshot?: MachineSnapshot): string {
   if (ref._parent === undefined) {
     if (ref.systemId !== undefined) return ref.systemId;
     if (ref.id !== ref.sessionId) return ref.id;
   }
-  const mailbox = (ref.getSnapshot() as MachineSnapshot).context as { mailbox?: unknown } | undefined;
+  const current = snapshot ?? (ref.getSnapshot() as MachineSnapshot | undefined);
+  const mailbox = current?.context as { mailbox?: unknown } | undefined;
   if (machine.id === 'mailboxSync' && typeof mailbox?.mailbox === 'string') {
     return mailboxActorName(mailbox.mailbox);
   }
@@ -222,7 +250,7 @@ const indexes = new WeakMap<AnyStateMachine, Map<TransitionDefinition, number>>(
 
 /** Transition definition → index in the chart model, by the model's own walk (extract.ts). */
 function transitionIndex(machine: AnyStateMachine | null): Map<TransitionDefinition, number> | null {
-  if (!(machine instanceof StateMachine)) return null;
+  if (machine === null) return null;
   let index = indexes.get(machine);
   if (index === undefined) {
     const built = new Map<TransitionDefinition, number>();

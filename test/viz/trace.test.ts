@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createActor } from 'xstate';
+import { createActor, createMachine } from 'xstate';
 import { connectionMachine } from '../../machines/connection.js';
 import { CHARTS } from '../../src/viz/charts.js';
 import { extractChart } from '../../src/viz/extract.js';
@@ -14,6 +14,15 @@ import { createTraceRecorder, stateText } from '../../src/viz/trace.js';
 import type { TraceLine, TraceNoteLine, TraceStep } from '../../src/viz/trace-line.js';
 import { assertPrivateTrace } from './trace-checks.js';
 import { ARCHIVE_FAILURE, recordSampleRun, SECRET } from './trace-fixture.js';
+
+/** The lines after the header of a trace file with steps only. */
+function stepsIn(file: string): TraceStep[] {
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => JSON.parse(l) as TraceStep);
+}
 
 /** Consecutive repeats dropped: the path of states, not the targetless steps within one. */
 function path(steps: TraceStep[]): string[] {
@@ -164,14 +173,30 @@ describe('run trace recorder', { timeout: 30_000 }, () => {
     const actors = [start(), start(), start('connection:local#0'), start('connection:local#0')];
     for (const actor of actors) actor.stop();
     await recorder.close();
-    const names = readFileSync(roots, 'utf8')
-      .trimEnd()
-      .split('\n')
-      .slice(1)
-      .map((l) => JSON.parse(l) as TraceStep)
+    const names = stepsIn(roots)
       .filter((l) => l.event === 'xstate.init')
       .map((l) => l.actor);
     assert.deepEqual(names, ['connection', 'connection#2', 'connection:local#0', 'connection:local#0']);
+  });
+
+  test('eventless transitions out of the initial state: the start is recorded first, once', async () => {
+    const machine = createMachine({
+      id: 'hop',
+      initial: 'a',
+      states: { a: { always: 'b' }, b: { type: 'final' } },
+    });
+    const hops = join(dir, 'hops.trace');
+    const recorder = createTraceRecorder(hops);
+    createActor(machine, { inspect: recorder.inspect }).start();
+    await recorder.close();
+    const steps = stepsIn(hops);
+    assert.deepEqual(
+      steps.map((l) => [l.actor, l.state, l.event, l.status]),
+      [
+        ['hop', 'a', 'xstate.init', undefined],
+        ['hop', 'b', 'always', 'done'],
+      ],
+    );
   });
 
   test('an unwritable trace file is one clear error', () => {
