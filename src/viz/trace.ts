@@ -72,10 +72,10 @@ const CHART_NAMES: ReadonlyMap<string, string> = new Map(CHARTS.map((c) => [c.ma
 
 /**
  * Opens `file` (created or truncated, mode 0600: a trace tells which mailboxes exist) and returns
- * the recorder writing to it. `now` is for tests.
+ * the recorder writing to it; a file that cannot be created is one Error naming it.
  */
-export function createTraceRecorder(file: string, options: { now?: () => number } = {}): TraceRecorder {
-  const now = options.now ?? (() => performance.now());
+export function createTraceRecorder(file: string): TraceRecorder {
+  const now = () => performance.now();
   const out = openTraceFile(file);
   const start = now();
   let writeError: Error | undefined;
