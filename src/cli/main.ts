@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-// Entry point of the `interimap` command. The full command line lives in src/cli/ (issue 5).
-import { readFileSync } from 'node:fs';
+// Entry point of the `interimap` command. Exit codes: 0 success, 1 error.
+import type { RunEngine } from './invocation.js';
+import { runCli } from './run.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
+/** Placeholder until the integrator wires the sync engine in. */
+const notBuilt: RunEngine = async () => {
+  process.stderr.write('interimap: the sync engine is not built yet\n');
+  return 1;
 };
-const args = process.argv.slice(2);
-if (args.includes('--version')) {
-  process.stdout.write(`interimap ${pkg.version}\n`);
-} else {
-  process.stdout.write('Usage: interimap [OPTION ...] [COMMAND] [MAILBOX ...]\n');
-}
+
+process.exitCode = await runCli(process.argv.slice(2), process.env, notBuilt);

@@ -153,6 +153,26 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     assert.equal(connection.state, 'closed');
   });
 
+  test('nothing listening: one line naming the server and the address', async () => {
+    const server = await fake([]);
+    const port = server.port;
+    await server.close();
+    const opts = options(server);
+    opts.transport.port = port;
+    await assert.rejects(
+      openConnection(opts),
+      isClosedWith('transport', /^remote: cannot connect: .*127\.0\.0\.1/),
+    );
+  });
+
+  test('a BYE greeting ends the connection with the server text', async () => {
+    const server = await fake([{ send: '* BYE too many connections from your IP\r\n' }, { close: 'end' }]);
+    await assert.rejects(
+      openConnection(options(server)),
+      isClosedWith('bye', /^remote: too many connections from your IP$/),
+    );
+  });
+
   test('BYE during a command fails it with the server text', async () => {
     const server = await fake([
       ...preauthToReady,
