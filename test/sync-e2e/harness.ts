@@ -1,5 +1,6 @@
 // End-to-end harness for the mailbox sync runtime: two throw-away Dovecot servers, a state
 // database, and one run of the real mailbox chart with the runtime's actors over one lane.
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { ImapPipe } from '../../bench/imap-pipe.js';
@@ -98,7 +99,7 @@ export function contextFor(
 
 /** One run of the mailbox chart on `mailbox`, with a fresh database handle and connections. */
 export async function runSync(
-  pair: Pair,
+  pair: Endpoints,
   options: { mailbox?: string; repair?: boolean } = {},
 ): Promise<RunResult> {
   const mailbox = options.mailbox ?? 'INBOX';
@@ -166,4 +167,12 @@ export function writes(result: RunResult): string[] {
   return [...result.commands.local, ...result.commands.remote].filter((c) =>
     /^(UID STORE|UID EXPUNGE|APPEND)\b/.test(c),
   );
+}
+
+/** A rerun right after a sync must find nothing to do: no write, no warning. */
+export async function assertQuietRerun(pair: Endpoints, mailbox?: string): Promise<void> {
+  const result = await runSync(pair, { mailbox });
+  assert.equal(result.output.status, 'synced');
+  assert.deepEqual(writes(result), []);
+  assert.deepEqual(result.warnings, []);
 }

@@ -4,6 +4,7 @@
 // before it is sent and committed (mapping + journal cleared) in one transaction after APPENDUID.
 import { createHash, type Hash } from 'node:crypto';
 import type { ImapConnection, MessageBody } from '../../imap/connection.js';
+import { formatSequenceSet } from '../../protocol/sequence-set.js';
 import type { FetchAttributes, SequenceRanges } from '../../protocol/types.js';
 import type { AppendMessage } from '../../session/commands.js';
 import type { StateStore } from '../../store/index.js';
@@ -121,12 +122,12 @@ async function* streamed(
   streamedAll();
 }
 
-function batches(messages: MessageInfo[]): MessageInfo[][] {
+function batches(messages: MessageInfo[], perAppend: number): MessageInfo[][] {
   const result: MessageInfo[][] = [];
   let current: MessageInfo[] = [];
   let bytes = 0;
   for (const m of messages) {
-    if (current.length > 0 && (current.length >= BATCH_MESSAGES || bytes + m.size > BATCH_BYTES)) {
+    if (current.length > 0 && (current.length >= perAppend || bytes + m.size > BATCH_BYTES)) {
       result.push(current);
       current = [];
       bytes = 0;
@@ -163,7 +164,9 @@ export async function copyMessages(
   const targetUidNext = work.uidNext[target];
   const reader = new ReadAhead(work.conns[source], messages);
   let offset = 0;
-  const done = batches(messages).map((batch) => {
+  // RFC 3502: several messages per APPEND only when MULTIAPPEND is advertised.
+  const perAppend = conn.capabilities.includes('MULTIAPPEND') ? BATCH_MESSAGES : 1;
+  const done = batches(messages, perAppend).map((batch) => {
     const first = offset;
     offset += batch.length;
     store.recordAppendIntents(
@@ -189,7 +192,7 @@ export async function copyMessages(
     }));
     return conn.commands
       .append(work.names[target], appends)
-      .then((appendUid) => commit(store, work, target, batch, appendUid));
+      .then((appendUid) => commit(store, logger, work, target, batch, appendUid));
   });
   await Promise.all(done);
   return messages.length;
@@ -208,6 +211,7 @@ function intentOf(m: MessageInfo, targetUidNext: number, sha256: Buffer | null) 
 
 function commit(
   store: StateStore,
+  logger: SyncLogger,
   work: MailboxWork,
   target: Side,
   batch: MessageInfo[],
@@ -233,6 +237,7 @@ function commit(
     batch.map((m, k) => [m.uid, uids[k]!] as const),
   );
   faultPoint();
+  logger.info(target, work.names[target], `Added ${uids.length} UID(s) ${formatSequenceSet(uids)}`);
   batch.forEach((m, k) => {
     work.trackers[target].expectFlags(uids[k]!, m.flags);
     work.uidNext[target] = Math.max(work.uidNext[target], uids[k]! + 1);

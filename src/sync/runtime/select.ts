@@ -3,7 +3,6 @@
 import type { MailboxSyncInput, SelectedSide, SelectOutcome } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
 import { normalizeSequenceRanges } from '../../protocol/sequence-set.js';
-import type { SequenceRanges } from '../../protocol/types.js';
 import type { QresyncParams, SelectResult } from '../../session/commands.js';
 import type { SideState } from '../../store/types.js';
 import { interruptedRows } from '../full-sync.js';
@@ -25,15 +24,15 @@ export function seqMatchSample(sortedUids: readonly number[]): QresyncParams['se
   const count = sortedUids.length;
   if (count === 0) return undefined;
   const picked: number[] = [];
-  let ranges: SequenceRanges = [];
+  let chars = 0;
   for (let i = count - 1; i >= 0 && picked.length < SAMPLE_UIDS; i--) {
-    picked.push(sortedUids[i]!);
-    const next = normalizeSequenceRanges(picked);
-    if (next.length * 22 > SAMPLE_CHARS && next.length > ranges.length) {
-      picked.pop();
-      break;
+    const uid = sortedUids[i]!;
+    // A UID right below the last one picked extends its range; another starts a new `a:b` item.
+    if (picked.at(-1) !== uid + 1) {
+      if (chars >= SAMPLE_CHARS) break;
+      chars += 2 * String(uid).length + 2;
     }
-    ranges = next;
+    picked.push(uid);
   }
   return { seqs: [[count - picked.length + 1, count]], uids: normalizeSequenceRanges(picked) };
 }
