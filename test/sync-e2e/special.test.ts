@@ -33,6 +33,15 @@ async function append(server: Dovecot, mailbox: string, count: number, tag: stri
   }
 }
 
+async function loadInto(server: Dovecot, mailbox: string, corpus: ReturnType<typeof makeCorpus>) {
+  const pipe = await ImapPipe.open(server.tunnelCommand);
+  try {
+    await appendMessages(pipe, mailbox, corpus.mailboxes[0]!.messages);
+  } finally {
+    await pipe.close();
+  }
+}
+
 async function highestModseq(server: Dovecot, mailbox = 'INBOX'): Promise<bigint> {
   const out = await server.doveadm(['mailbox', 'status', 'highestmodseq', mailbox]);
   return BigInt(/(\d+)/.exec(out)![1]!);
@@ -73,6 +82,26 @@ describe('mailbox sync: special cases', { timeout: 120_000 }, () => {
       assert.equal((await listUids(pair.remote, name)).length, 12);
       await assertQuietRerun(pair, name);
     }
+    assert.deepEqual(await differences(pair), []);
+  });
+
+  test('large messages cross in both directions at once, streamed', async () => {
+    const big = (seed: number) =>
+      makeCorpus({
+        seed,
+        mailboxes: 1,
+        messages: 40,
+        medianSize: 600,
+        largeFraction: 0,
+        hugeMessages: [12 << 20, 6 << 20],
+      });
+    await Promise.all([createMailbox(pair.local, 'Big'), createMailbox(pair.remote, 'Big')]);
+    const [toRemote, toLocal] = [big(31), big(32)];
+    await Promise.all([loadInto(pair.local, 'Big', toRemote), loadInto(pair.remote, 'Big', toLocal)]);
+    const result = await runSync(pair, { mailbox: 'Big' });
+    assert.equal(result.output.status, 'synced', JSON.stringify(result.output));
+    assert.equal(result.output.counts.toRemote.copied, 42);
+    assert.equal(result.output.counts.toLocal.copied, 42);
     assert.deepEqual(await differences(pair), []);
   });
 
