@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadCorpus, makeCorpus } from '../helpers/corpus.js';
 import { assertIdentical, snapshotServer } from '../helpers/mail-compare.js';
-import { assertQuietRerun, listUids, onServer, type Pair, runSync, startPair, writes } from './harness.js';
+import {
+  assertCheckpointsMatchServers,
+  assertQuietRerun,
+  listUids,
+  onServer,
+  type Pair,
+  runSync,
+  startPair,
+  writes,
+} from './harness.js';
 
 async function assertInSync(pair: Pair): Promise<void> {
   const [a, b] = await Promise.all([snapshotServer(pair.local), snapshotServer(pair.remote)]);
@@ -57,6 +66,7 @@ describe('mailbox sync over QRESYNC', { timeout: 120_000 }, () => {
     await assertInSync(pair);
     const local = await listUids(pair.local);
     assert.deepEqual(local[3]!.flags, ['\\Answered', '\\Draft']);
+    await assertCheckpointsMatchServers(pair);
     await assertQuietRerun(pair);
   });
 
@@ -75,6 +85,7 @@ describe('mailbox sync over QRESYNC', { timeout: 120_000 }, () => {
     assert.equal(result.output.counts.toLocal.expunged, 1);
     await assertInSync(pair);
     assert.equal((await listUids(pair.local)).length, 47);
+    await assertCheckpointsMatchServers(pair);
     await assertQuietRerun(pair);
   });
 
@@ -85,6 +96,7 @@ describe('mailbox sync over QRESYNC', { timeout: 120_000 }, () => {
     assert.equal(result.output.counts.toRemote.copied, 5);
     assert.equal(result.output.counts.toLocal.copied, 7);
     await assertInSync(pair);
+    await assertCheckpointsMatchServers(pair);
     await assertQuietRerun(pair);
   });
 });

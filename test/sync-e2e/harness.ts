@@ -176,3 +176,27 @@ export async function assertQuietRerun(pair: Endpoints, mailbox?: string): Promi
   assert.deepEqual(writes(result), []);
   assert.deepEqual(result.warnings, []);
 }
+
+/**
+ * After a complete sync the database must hold each server's own UIDNEXT and HIGHESTMODSEQ:
+ * otherwise the next run sees the mailbox as dirty (LIST-STATUS) and selects it for nothing.
+ */
+export async function assertCheckpointsMatchServers(pair: Pair, mailbox = 'INBOX'): Promise<void> {
+  const store = StateStore.open(pair.dbPath, { create: false });
+  let state: ReturnType<StateStore['getState']>;
+  try {
+    state = store.getState(store.findMailbox(Buffer.from(mailbox.replaceAll('/', '\0')))!.idx);
+  } finally {
+    store.close();
+  }
+  for (const side of ['local', 'remote'] as const) {
+    const status = await pair[side].doveadm(['mailbox', 'status', 'uidnext highestmodseq', mailbox]);
+    const uidNext = Number(/uidnext=(\d+)/.exec(status)?.[1]);
+    const highestModseq = BigInt(/highestmodseq=(\d+)/.exec(status)?.[1] ?? -1);
+    assert.deepEqual(
+      { uidNext: state?.[side].uidNext, highestModseq: state?.[side].highestModseq },
+      { uidNext, highestModseq },
+      `${side} checkpoints`,
+    );
+  }
+}

@@ -105,13 +105,18 @@ describe('mailbox sync: special cases', { timeout: 120_000 }, () => {
     assert.deepEqual(await differences(pair), []);
   });
 
-  test('mail delivered during a sync is copied by that run or the next, once', async () => {
+  test('mail delivered and flags changed during a sync are synced by that run or the next, once', async () => {
+    await loadCorpus(pair.remote, small(20, 20));
+    await runSync(pair);
+    const synced = await listUids(pair.local);
     await loadCorpus(pair.local, small(21, 300));
     let delivering = true;
     let delivered = 0;
     const deliverer = (async () => {
       while (delivering) {
         const side = delivered % 2 === 0 ? pair.local : pair.remote;
+        const uid = synced[delivered % synced.length]!.uid;
+        await onServer(pair.local, [`UID STORE ${uid} +FLAGS ($During${delivered})`]);
         await append(side, 'INBOX', 1, `during${delivered++}`);
       }
     })();
@@ -122,7 +127,10 @@ describe('mailbox sync: special cases', { timeout: 120_000 }, () => {
     const second = await runSync(pair);
     assert.equal(second.output.status, 'synced');
     assert.deepEqual(await differences(pair), []);
-    assert.equal((await listUids(pair.local)).length, 300 + delivered);
+    const local = await listUids(pair.local);
+    assert.equal(local.length, synced.length + 300 + delivered);
+    const flags = new Set(local.flatMap((m) => m.flags));
+    for (let i = 0; i < delivered; i++) assert.ok(flags.has(`$During${i}`), `$During${i} lost`);
   });
 
   test('--repair fixes a lost mapping row, flags changed and a message expunged behind its back', async () => {
