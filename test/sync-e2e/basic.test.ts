@@ -7,6 +7,7 @@ import { assertIdentical, snapshotServer } from '../helpers/mail-compare.js';
 import {
   assertCheckpointsMatchServers,
   assertQuietRerun,
+  expungeOn,
   listUids,
   onServer,
   type Pair,
@@ -73,12 +74,9 @@ describe('mailbox sync over QRESYNC', { timeout: 120_000 }, () => {
   test('expunges on each side and on both are propagated', async () => {
     const local = (await listUids(pair.local)).map((m) => m.uid);
     const remote = (await listUids(pair.remote)).map((m) => m.uid);
-    await onServer(pair.local, [`UID STORE ${local[0]},${local[5]} +FLAGS.SILENT (\\Deleted)`, 'EXPUNGE']);
+    await expungeOn(pair.local, [local[0]!, local[5]!]);
     // local[5] is remote[25] (expunged on both); remote[7] is local[37].
-    await onServer(pair.remote, [
-      `UID STORE ${remote[25]},${remote[7]} +FLAGS.SILENT (\\Deleted)`,
-      'EXPUNGE',
-    ]);
+    await expungeOn(pair.remote, [remote[25]!, remote[7]!]);
     const result = await runSync(pair);
     assert.equal(result.output.status, 'synced');
     assert.equal(result.output.counts.toRemote.expunged, 1);

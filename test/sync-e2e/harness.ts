@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { ImapPipe } from '../../bench/imap-pipe.js';
 import type { MailboxSyncOutput } from '../../machines/contracts.js';
-import { type ImapConnection, type ImapLogger, openConnection } from '../../src/imap/connection.js';
+import {
+  type ConnectionOptions,
+  type ImapConnection,
+  type ImapLogger,
+  openConnection,
+} from '../../src/imap/connection.js';
 import { StateStore } from '../../src/store/index.js';
 import type { SyncContext, SyncLogger } from '../../src/sync/runtime/context.js';
 import { mailboxSyncLogic } from '../../src/sync/runtime/mailbox-actors.js';
@@ -13,9 +18,15 @@ import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
 import { makeScratchDir, removeScratchDir } from '../helpers/scratch.js';
 
 /** What a sync run needs: both servers' tunnels and the database file. */
+export interface Endpoint {
+  tunnelCommand: string;
+  /** Connect over plain TCP (e.g. through a delay proxy) instead of the tunnel. */
+  tcp?: { port: number; username: string; password: string };
+}
+
 export interface Endpoints {
-  local: { tunnelCommand: string };
-  remote: { tunnelCommand: string };
+  local: Endpoint;
+  remote: Endpoint;
   dbPath: string;
 }
 
@@ -57,13 +68,23 @@ function tracingLogger(commands: string[]): ImapLogger {
   };
 }
 
-/** Connects to both servers through their PREAUTH tunnels. */
+function transportFor(
+  endpoint: Endpoint,
+): Pick<ConnectionOptions, 'transport' | 'username' | 'password' | 'startTls'> {
+  const tls = { verify: true };
+  if (endpoint.tcp === undefined)
+    return { transport: { type: 'tunnel', command: endpoint.tunnelCommand, tls } };
+  const { port, username, password } = endpoint.tcp;
+  return { transport: { type: 'imap', host: '127.0.0.1', port, tls }, username, password, startTls: false };
+}
+
+/** Connects to both servers (PREAUTH tunnels unless TCP is asked for). */
 export async function connectPair(pair: Endpoints, commands: RunResult['commands']) {
   const connect = (side: 'local' | 'remote') =>
     openConnection(
       {
         name: side,
-        transport: { type: 'tunnel', command: pair[side].tunnelCommand, tls: { verify: true } },
+        ...transportFor(pair[side]),
         debug: 1,
         timeouts: { greeting: 10_000, command: 60_000 },
       },
@@ -198,5 +219,18 @@ export async function assertCheckpointsMatchServers(pair: Pair, mailbox = 'INBOX
       { uidNext, highestModseq },
       `${side} checkpoints`,
     );
+  }
+}
+
+/** A third-party expunge: the UID EXPUNGE waits for its STORE (see expungeUids on Dovecot). */
+export async function expungeOn(server: Dovecot, uids: number[], mailbox = 'INBOX'): Promise<void> {
+  if (uids.length === 0) return;
+  const pipe = await ImapPipe.open(server.tunnelCommand);
+  try {
+    await pipe.command(`SELECT "${mailbox}"`);
+    await pipe.command(`UID STORE ${uids.join(',')} +FLAGS.SILENT (\\Deleted)`);
+    await pipe.command(`UID EXPUNGE ${uids.join(',')}`);
+  } finally {
+    await pipe.close();
   }
 }

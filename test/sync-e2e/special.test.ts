@@ -7,7 +7,16 @@ import { StateStore } from '../../src/store/index.js';
 import { appendMessages, loadCorpus, makeCorpus, makeMessage } from '../helpers/corpus.js';
 import type { Dovecot } from '../helpers/dovecot.js';
 import { compareServers, snapshotServer } from '../helpers/mail-compare.js';
-import { assertQuietRerun, listUids, onServer, type Pair, runSync, startPair, writes } from './harness.js';
+import {
+  assertQuietRerun,
+  expungeOn,
+  listUids,
+  onServer,
+  type Pair,
+  runSync,
+  startPair,
+  writes,
+} from './harness.js';
 
 async function differences(pair: Pair) {
   const [a, b] = await Promise.all([snapshotServer(pair.local), snapshotServer(pair.remote)]);
@@ -145,7 +154,7 @@ describe('mailbox sync: special cases', { timeout: 120_000 }, () => {
     }
     await onServer(pair.local, [`UID STORE ${local[4]!.uid} FLAGS (\\Answered $Repair)`]);
     const gone = remoteOf(local[6]!.messageId);
-    await onServer(pair.remote, [`UID STORE ${gone} +FLAGS.SILENT (\\Deleted)`, `UID EXPUNGE ${gone}`]);
+    await expungeOn(pair.remote, [gone]);
     await hideChanges(pair);
     await runSync(pair);
     assert.equal((await differences(pair)).length, 2, 'a plain sync does not see these changes');
