@@ -43,8 +43,9 @@ async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxW
     const messages = await listMessages(work.conns[source], work, source, plan.pieces);
     found = messages.length;
     copied = await copyMessages(store, logger, work, source, messages);
-    for (const m of messages) work.uidNext[source] = Math.max(work.uidNext[source], m.uid + 1);
-    work.copiedBelow[source] = Math.max(work.copiedBelow[source], ...messages.map((m) => m.uid + 1));
+    const last = messages.at(-1)?.uid ?? 0; // listMessages sorts by UID
+    work.uidNext[source] = Math.max(work.uidNext[source], last + 1);
+    work.copiedBelow[source] = Math.max(work.copiedBelow[source], last + 1);
   }
   work.copiedBelow[source] = Math.max(work.copiedBelow[source], before);
   return { found, copied };
@@ -67,6 +68,8 @@ export async function appendNew(
   logger: SyncLogger,
   work: MailboxWork,
 ): Promise<AppendOutcome> {
+  // Each side's re-read is queued before any APPEND to it in this pass (copyNewFrom first fetches
+  // from the other side), so it never sees this pass's copies before their APPENDUID is known.
   const results = await Promise.all(
     SIDES.map(async (source) => {
       const [result] = await Promise.all([

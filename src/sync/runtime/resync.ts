@@ -44,7 +44,10 @@ async function adoptCopies(
   pending: PendingAppend[],
 ): Promise<number> {
   const conn = work.conns[target];
-  const from = Math.max(1, Math.min(...pending.map((p) => p.targetUidNext)));
+  const from = Math.max(
+    1,
+    pending.reduce((low, p) => Math.min(low, p.targetUidNext), Number.POSITIVE_INFINITY),
+  );
   const mapped = new Set<number>();
   for (const [l, r] of loadMapping(store, work.idx).rows()) mapped.add(target === 'local' ? l : r);
   const found = (await listMessages(conn, work, target, [`${from}:${MAX_UID}`])).filter(
@@ -103,15 +106,9 @@ async function adoptCopies(
 /** FLAGS and MODSEQ of the given UIDs (or of `1:uidNext-1`), as the full-sync planner wants them. */
 async function messageStates(work: MailboxWork, side: Side, uids: number[] | null, uidNext: number) {
   const states = new Map<number, MessageState>();
-  const pieces =
-    uids === null ? (uidNext > 1 ? [`1:${uidNext - 1}`] : []) : uids.length > 0 ? uidPieces(uids) : [];
-  const wanted =
-    uids === null
-      ? (uid: number) => uid < uidNext
-      : (
-          (set) => (uid: number) =>
-            set.has(uid)
-        )(new Set(uids));
+  const inScope = uids === null ? null : new Set(uids);
+  const wanted = (uid: number) => (inScope === null ? uid < uidNext : inScope.has(uid));
+  const pieces = uids !== null ? uidPieces(uids) : uidNext > 1 ? [`1:${uidNext - 1}`] : [];
   await fetchUids(work.conns[side], work.trackers[side], pieces, ['MODSEQ', 'FLAGS'], (uid, a) => {
     if (!wanted(uid) || a.flags === undefined) return false;
     states.set(uid, { flags: a.flags, modseq: a.modseq ?? 0n });
