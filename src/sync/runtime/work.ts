@@ -42,8 +42,14 @@ export class WorkTable<C extends ImapConnection> {
     return this.ctx.store;
   }
 
-  set(lane: number, work: MailboxWork<C>): void {
+  /** The lane's previous mailbox stops listening to its connections. */
+  release(lane: number): void {
     this.#byLane.get(lane)?.detach();
+    this.#byLane.delete(lane);
+  }
+
+  set(lane: number, work: MailboxWork<C>): void {
+    this.release(lane);
     this.#byLane.set(lane, work);
   }
 
