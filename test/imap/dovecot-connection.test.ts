@@ -2,10 +2,11 @@
 // the chart's state, COMPRESS on the wire, SELECT, LOGOUT, and refused credentials.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type ImapConnection, openConnection } from '../../src/imap/connection.js';
+import type { ImapConnection } from '../../src/imap/connection.js';
+import { parseFingerprint, parseProxyUrl } from '../../src/transport/transport.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
 import { startSocks5Server } from '../helpers/socks5-server.js';
-import { message, optionsFor, recordingLogger } from './setup.js';
+import { closeAll, message, openTracked, optionsFor, recordingLogger } from './setup.js';
 
 describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
   let dovecot: Dovecot;
@@ -16,12 +17,15 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
       startDovecot({ tls: true, loginDisabledPlaintext: true }),
     ]);
   });
-  after(() => Promise.all([dovecot?.stop(), strict?.stop()]));
+  after(async () => {
+    await closeAll();
+    await Promise.all([dovecot?.stop(), strict?.stop()]);
+  });
 
   for (const via of ['tunnel', 'starttls', 'imaps'] as const) {
     test(`${via}: ready with QRESYNC enabled, SELECT, LOGOUT`, async () => {
       const logger = recordingLogger();
-      const conn = await openConnection(optionsFor(dovecot, via, { debug: 1 }), logger);
+      const conn = await openTracked(optionsFor(dovecot, via, { debug: 1 }), logger);
       assert.equal(conn.state, 'authenticated.ready');
       assert.ok(conn.capabilities.includes('QRESYNC'));
       const selected = await conn.select('INBOX');
@@ -46,33 +50,33 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
   }
 
   test('refused credentials: one line naming the server, nothing left running', async () => {
-    await assert.rejects(
-      openConnection(optionsFor(dovecot, 'imaps', { password: 'wrong' })),
-      (error: Error) => {
-        assert.match(error.message, /^remote: authentication failed: .*AUTHENTICATE failed: NO/);
-        assert.doesNotMatch(error.message, /\n/);
-        return true;
-      },
-    );
+    await assert.rejects(openTracked(optionsFor(dovecot, 'imaps', { password: 'wrong' })), (error: Error) => {
+      assert.match(error.message, /^remote: authentication failed: .*AUTHENTICATE failed: NO/);
+      assert.doesNotMatch(error.message, /\n/);
+      return true;
+    });
   });
 
   test('LOGIN mechanism, IP literal host, imaps with an SPKI pin instead of a CA', async () => {
     const logger = recordingLogger();
     const options = optionsFor(dovecot, 'starttls', { auth: ['LOGIN'], debug: 1 });
     options.transport.host = `[${dovecot.host}]`;
-    const viaLogin = await openConnection(options, logger);
+    const viaLogin = await openTracked(options, logger);
     assert.match(logger.lines.join('\n'), /C: a\d+ LOGIN <redacted>/);
     assert.equal((await viaLogin.logout()).reason, 'logout');
     const pinned = optionsFor(dovecot, 'imaps');
-    pinned.transport.tls = { verify: false, fingerprints: [`sha256$${dovecot.spkiSha256}`] };
-    assert.equal((await (await openConnection(pinned)).logout()).reason, 'logout');
+    pinned.transport.tls = {
+      verify: false,
+      fingerprints: [parseFingerprint(`sha256$${dovecot.spkiSha256}`)],
+    };
+    assert.equal((await (await openTracked(pinned)).logout()).reason, 'logout');
   });
 
   test('LOGINDISABLED before TLS: no mechanism is usable, nothing is sent', async () => {
     const options = optionsFor(strict, 'starttls', { startTls: false });
     options.transport.host = strict.remoteHost; // not a "secured" local client for Dovecot
     const logger = recordingLogger();
-    await assert.rejects(openConnection({ ...options, debug: 1 }, logger), (error: Error) => {
+    await assert.rejects(openTracked({ ...options, debug: 1 }, logger), (error: Error) => {
       assert.match(
         error.message,
         /^remote: no usable authentication mechanism \(wanted PLAIN LOGIN; server offers LOGINDISABLED\)$/,
@@ -83,7 +87,7 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
     // With STARTTLS (the default) the same server lets us in.
     const secured = optionsFor(strict, 'starttls');
     secured.transport.host = strict.remoteHost;
-    assert.equal((await (await openConnection(secured)).logout()).reason, 'logout');
+    assert.equal((await (await openTracked(secured)).logout()).reason, 'logout');
   });
 
   test('SOCKS5 proxies: socks5 resolves locally, socks5h at the proxy, with user:password', async () => {
@@ -95,8 +99,8 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
       ] as const) {
         const options = optionsFor(dovecot, 'imaps');
         options.transport.host = host;
-        options.transport.proxy = `${scheme}://proxyuser:proxypass@127.0.0.1:${proxy.port}`;
-        const connection = await openConnection(options);
+        options.transport.proxy = parseProxyUrl(`${scheme}://proxyuser:proxypass@127.0.0.1:${proxy.port}`);
+        const connection = await openTracked(options);
         assert.equal(connection.state, 'authenticated.ready');
         await connection.logout();
       }
@@ -113,8 +117,8 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
   });
 
   test('IDLE: a message appended by another client ends the wait; abort sends DONE', async () => {
-    const watcher = await openConnection(optionsFor(dovecot, 'tunnel'));
-    const writer = await openConnection(optionsFor(dovecot, 'tunnel'));
+    const watcher = await openTracked(optionsFor(dovecot, 'tunnel'));
+    const writer = await openTracked(optionsFor(dovecot, 'tunnel'));
     await watcher.select('INBOX');
     const waiting = watcher.waitForChange();
     await waitForState(watcher, 'idle');
@@ -135,7 +139,7 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
   test('synchronising literals under LITERAL- wait for "+" while other responses flow', async () => {
     const literalMinus = await startDovecot({ extraConf: 'imap_literal_minus = yes' });
     try {
-      const conn = await openConnection(optionsFor(literalMinus, 'tunnel'));
+      const conn = await openTracked(optionsFor(literalMinus, 'tunnel'));
       assert.ok(conn.capabilities.includes('LITERAL-') && !conn.capabilities.includes('LITERAL+'));
       const big = message('big', 100_000);
       const small = message('small');
@@ -152,6 +156,54 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
     } finally {
       await literalMinus.stop();
     }
+  });
+
+  test('a refused SELECT leaves no mailbox selected and the connection usable', async () => {
+    const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
+    await conn.select('INBOX');
+    await assert.rejects(conn.select('no such mailbox'), (error: Error) => {
+      assert.match(error.message, /^remote: SELECT no such mailbox: SELECT failed: NO /);
+      return true;
+    });
+    assert.equal(conn.state, 'authenticated.ready');
+    assert.equal(conn.mailbox, null);
+    await assert.rejects(
+      conn.unselect(),
+      /^ImapConnectionError: remote: cannot UNSELECT in state authenticated.ready$/,
+    );
+    await conn.select('INBOX');
+    assert.equal(conn.mailbox, 'INBOX');
+    await conn.logout();
+  });
+
+  test('fetchBody: a missing UID rejects; one UID at a time; the same UID again once it arrived', async () => {
+    const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
+    await conn.session.command('CREATE', [{ type: 'mailbox', name: 'bodies' }]);
+    const mail = message('body');
+    await conn.commands.append('bodies', [{ body: mail, size: mail.length }]);
+    await conn.select('bodies');
+    await assert.rejects(conn.fetchBody(99), /^Error: remote: UID 99: the server sent no body$/);
+    const first = conn.fetchBody(1);
+    await assert.rejects(conn.fetchBody(1), /the body of UID 1 is already being fetched/);
+    const again = (await first) && conn.fetchBody(1); // asked before the first FETCH completed
+    for (const body of [await first, await again]) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body.chunks) chunks.push(chunk);
+      assert.ok(Buffer.concat(chunks).equals(mail));
+    }
+    await conn.logout();
+  });
+
+  test('a streamed body shorter than its declared size fails the APPEND and the connection', async () => {
+    const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
+    async function* short(): AsyncIterable<Buffer> {
+      yield message('short');
+    }
+    await assert.rejects(
+      conn.commands.append('INBOX', [{ body: short(), size: 100_000 }]),
+      /write failed: streamed literal ended after \d+ of its declared 100000 bytes/,
+    );
+    assert.equal((await conn.closed).reason, 'transport');
   });
 });
 

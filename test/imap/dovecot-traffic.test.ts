@@ -4,29 +4,23 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { type ImapConnection, openConnection } from '../../src/imap/connection.js';
 import type { UntaggedResponse } from '../../src/protocol/types.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
-import { message, optionsFor, recordingLogger } from './setup.js';
+import { closeAll, message, openTracked, optionsFor, recordingLogger } from './setup.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('connection traffic against Dovecot', { timeout: 120_000 }, () => {
   let dovecot: Dovecot;
   let other: Dovecot;
-  const open: ImapConnection[] = [];
   before(async () => {
     [dovecot, other] = await Promise.all([startDovecot({ tls: true }), startDovecot()]);
   });
   after(async () => {
-    for (const connection of open) await connection.close();
+    await closeAll();
     await Promise.all([dovecot?.stop(), other?.stop()]);
   });
-  async function connect(...args: Parameters<typeof optionsFor>): Promise<ImapConnection> {
-    const connection = await openConnection(optionsFor(...args));
-    open.push(connection);
-    return connection;
-  }
+  const connect = (...args: Parameters<typeof optionsFor>) => openTracked(optionsFor(...args));
 
   test('1,000 pipelined UID FETCHes complete in tag order; changes by another client are seen', async () => {
     const conn = await connect(dovecot, 'starttls');
@@ -87,7 +81,8 @@ describe('connection traffic against Dovecot', { timeout: 120_000 }, () => {
   });
 
   test('COMPRESS=DEFLATE: a large FETCH moves fewer raw bytes than its literal', async () => {
-    const conn = await connect(dovecot, 'starttls', { compress: true, debug: 1 });
+    const logger = recordingLogger();
+    const conn = await openTracked(optionsFor(dovecot, 'starttls', { compress: true, debug: 1 }), logger);
     assert.equal(conn.state, 'authenticated.ready');
     const big = message('compressible', 2 * 1024 * 1024);
     await conn.commands.session.command('CREATE', [{ type: 'mailbox', name: 'zip' }]);
@@ -100,6 +95,12 @@ describe('connection traffic against Dovecot', { timeout: 120_000 }, () => {
     const body = result.fetched[0]?.attributes.bodies?.[0]?.data;
     assert.ok(body?.equals(big), 'the body came back intact');
     assert.ok(conn.bytesRead - read < big.length / 4, `read ${conn.bytesRead - read} raw bytes`);
+    // The log shows literals by size only.
+    const log = logger.lines.join('\n');
+    assert.match(log, /C: a\d+ COMPRESS DEFLATE\n/);
+    assert.match(log, new RegExp(`C: a\\d+ APPEND zip \\{${big.length} bytes\\}`));
+    assert.match(log, new RegExp(`S: \\* 1 FETCH \\(UID 1 BODY\\[\\] \\{${big.length} bytes\\}\\)`));
+    assert.ok(!log.includes('quick brown fox'), 'no message content in the log');
   });
 
   test('a ~50 MiB body streams from one server into APPEND on another, byte for byte', async () => {
@@ -138,7 +139,7 @@ describe('connection traffic against Dovecot', { timeout: 120_000 }, () => {
     for (const debug of [1, 2] as const) {
       for (const auth of [['LOGIN'], ['PLAIN']]) {
         const logger = recordingLogger();
-        const conn = await openConnection(optionsFor(dovecot, 'starttls', { debug, auth }), logger);
+        const conn = await openTracked(optionsFor(dovecot, 'starttls', { debug, auth }), logger);
         await conn.logout();
         logs.push(logger.lines.join('\n'));
       }

@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { type ConnectionOptions, ImapConnectionError, openConnection } from '../../src/imap/connection.js';
+import { type ConnectionOptions, ImapConnectionError } from '../../src/imap/connection.js';
 import { type FakeImapServer, type Step, startFakeImapServer } from '../helpers/fake-imap-server.js';
 import { sharedTestCa } from '../helpers/tls-ca.js';
+import { closeAll, openTracked } from './setup.js';
 
 const CAPS = 'IMAP4rev1 LITERAL+ QRESYNC CONDSTORE LIST-EXTENDED LIST-STATUS UIDPLUS';
 const PASSWORD = 'hunter2-password';
@@ -51,21 +52,21 @@ function isClosedWith(reason: string, pattern: RegExp) {
 }
 
 describe('connection faults (fake server)', { timeout: 30_000 }, () => {
-  after(() => Promise.all(servers.map((s) => s.close())));
+  after(async () => {
+    await closeAll();
+    await Promise.all(servers.map((s) => s.close()));
+  });
 
   test('STARTTLS required but not advertised: no credentials are ever written', async () => {
     const server = await fake([
       { send: '* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n' },
       { expectClose: true },
     ]);
-    await assert.rejects(
-      openConnection(options(server, { startTls: true })),
-      (error: ImapConnectionError) => {
-        assert.ok(error instanceof ImapConnectionError);
-        assert.equal(error.message, 'remote: STARTTLS is required but the server does not advertise it');
-        return true;
-      },
-    );
+    await assert.rejects(openTracked(options(server, { startTls: true })), (error: ImapConnectionError) => {
+      assert.ok(error instanceof ImapConnectionError);
+      assert.equal(error.message, 'remote: STARTTLS is required but the server does not advertise it');
+      return true;
+    });
     await server.finished;
     assert.equal(server.received().length, 0);
   });
@@ -91,8 +92,8 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     const opts = options(server, { startTls: true });
     opts.transport.tls = { verify: true, caFile: ca.caFile };
     await assert.rejects(
-      openConnection(opts),
-      isClosedWith('transport', /^remote: STARTTLS.* bytes of plaintext arrived after the STARTTLS reply/),
+      openTracked(opts),
+      isClosedWith('transport', /^remote: .*\d+ bytes of plaintext arrived after the STARTTLS reply/),
     );
     const received = server.received().toString('latin1');
     assert.doesNotMatch(received, /AUTHENTICATE|LOGIN|hunter2/);
@@ -107,9 +108,49 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
       ...preauthToReady.slice(1),
       { expect: /^\S+ LOGOUT$/, reply: (tag) => `* BYE bye\r\n${tag} OK done\r\n` },
     ]);
-    const connection = await openConnection(options(server));
+    const connection = await openTracked(options(server));
     assert.equal(connection.state, 'authenticated.ready');
     assert.equal((await connection.logout()).reason, 'logout');
+    await server.finished;
+  });
+
+  test('capabilities are asked when neither the greeting nor the LOGIN reply carries them', async () => {
+    const server = await fake([
+      { send: '* OK hi\r\n' },
+      { expect: /^a1 CAPABILITY$/, reply: '* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na1 OK done\r\n' },
+      { expect: /^a2 LOGIN user hunter2-password$/, reply: 'a2 OK logged in\r\n' },
+      { expect: /^a3 CAPABILITY$/, reply: `* CAPABILITY ${CAPS}\r\na3 OK done\r\n` },
+      ...preauthToReady.slice(1),
+    ]);
+    const connection = await openTracked(options(server, { auth: ['LOGIN'] }));
+    assert.deepEqual(connection.capabilities, CAPS.toUpperCase().split(' '));
+    await server.finished;
+  });
+
+  test('LITERAL-: {N+} up to 4096 bytes; {N} beyond waits for "+" and is not sent after a NO', async () => {
+    const caps = CAPS.replace('LITERAL+', 'LITERAL-');
+    const big = 'x'.repeat(4998);
+    const server = await fake([
+      { send: `* PREAUTH [CAPABILITY ${caps}] welcome\r\n` },
+      preauthToReady[1]!,
+      { expect: /^a2 APPEND INBOX \{5\+\}$/ },
+      { expect: /^hello$/, reply: 'a2 OK done\r\n' },
+      { expect: /^a3 APPEND INBOX \{5000\}$/, reply: '+ go ahead\r\n' },
+      { expect: (line) => line === big },
+      { expect: /^$/, reply: 'a3 OK done\r\n' },
+      // Refused instead of "+": the next line must be the next command, not the body.
+      { expect: /^a4 APPEND INBOX \{5000\}$/, reply: 'a4 NO [TOOBIG] too big\r\n' },
+      { expect: /^a5 NOOP$/, reply: 'a5 OK done\r\n' },
+    ]);
+    const connection = await openTracked(options(server));
+    const small = Buffer.from('hello');
+    const large = Buffer.from(`${big}\r\n`);
+    const append = (body: Buffer) => connection.commands.append('INBOX', [{ body, size: body.length }]);
+    await Promise.all([append(small), append(large)]);
+    const [refused, noop] = await Promise.allSettled([append(large), connection.commands.noop()]);
+    assert.equal(refused.status, 'rejected');
+    assert.match(String((refused as PromiseRejectedResult).reason), /APPEND failed: NO \[TOOBIG\]/);
+    assert.equal(noop.status, 'fulfilled');
     await server.finished;
   });
 
@@ -119,7 +160,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
       { expectClose: true },
     ]);
     await assert.rejects(
-      openConnection(options(server)),
+      openTracked(options(server)),
       isClosedWith('incapable', /^remote: the server lacks the required capability UIDPLUS$/),
     );
   });
@@ -135,7 +176,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
       { expect: /^\S+ NOOP$/ },
       { close: 'end' },
     ]);
-    const connection = await openConnection(options(server));
+    const connection = await openTracked(options(server));
     await connection.select('INBOX');
     const body = await connection.fetchBody(1);
     assert.equal(body.size, 5000);
@@ -160,7 +201,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     const opts = options(server);
     opts.transport.port = port;
     await assert.rejects(
-      openConnection(opts),
+      openTracked(opts),
       isClosedWith('transport', /^remote: cannot connect: .*127\.0\.0\.1/),
     );
   });
@@ -168,7 +209,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
   test('a BYE greeting ends the connection with the server text', async () => {
     const server = await fake([{ send: '* BYE too many connections from your IP\r\n' }, { close: 'end' }]);
     await assert.rejects(
-      openConnection(options(server)),
+      openTracked(options(server)),
       isClosedWith('bye', /^remote: too many connections from your IP$/),
     );
   });
@@ -179,7 +220,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
       { expect: /^\S+ NOOP$/, reply: '* BYE server shutting down\r\n' },
       { close: 'end' },
     ]);
-    const connection = await openConnection(options(server));
+    const connection = await openTracked(options(server));
     await assert.rejects(connection.commands.noop(), isClosedWith('bye', /server shutting down/));
     assert.deepEqual(await connection.closed, { reason: 'bye', detail: 'remote: server shutting down' });
   });
@@ -192,7 +233,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
       'read -r line',
       'exit 3',
     ].join('; ');
-    const connection = await openConnection({
+    const connection = await openTracked({
       name: 'local',
       transport: { type: 'tunnel', command: script, tls: { verify: false } },
       timeouts: { greeting: 5_000, command: 5_000 },
