@@ -14,7 +14,7 @@ import type { SyncLogger } from './context.js';
 import { faultPoint } from './fault.js';
 import { fetchUids } from './imap-writes.js';
 import { uidArray } from './tracker.js';
-import type { MailboxWork } from './work.js';
+import { fetchBody, type MailboxWork } from './work.js';
 
 export interface MessageInfo {
   uid: number;
@@ -132,7 +132,7 @@ function appendBatch(
     batch.map((m) => intentOf(m, targetUidNext, null)),
   );
   faultPoint();
-  const bodies = batch.map((m) => work.conns[source].fetchBody(m.uid));
+  const bodies = batch.map((m) => fetchBody(work, source, m.uid));
   for (const body of bodies) body.catch(() => {}); // awaited by the APPEND; a failed one aborts it
   const hashes = batch.map(() => createHash('sha256'));
   let left = batch.length;
@@ -182,7 +182,7 @@ export async function copyMessages(
   }
   if (messages.length === 0) return 0;
   const tracker = work.trackers[target];
-  work.appendedSince[target] ??= tracker.highestModseq;
+  work.unseenSince[target] ??= tracker.highestModseq;
   const targetUidNext = work.uidNext[target];
   // RFC 3502: several messages per APPEND only when MULTIAPPEND is advertised.
   const perAppend = work.conns[target].capabilities.includes('MULTIAPPEND') ? BATCH_MESSAGES : 1;

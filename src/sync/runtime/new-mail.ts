@@ -52,14 +52,15 @@ async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxW
 }
 
 /**
- * Our APPENDs moved the target's MODSEQ without telling us by how much: read what changed since
- * (our copies, echoed and ignored, and anybody else's changes) and the tagged [HIGHESTMODSEQ],
- * so the next run does not take our own copies for flag changes.
+ * Our APPENDs moved the side's MODSEQ without telling us by how much, and a body FETCH keeps the
+ * unsolicited FETCHes it receives: read what changed since (our copies, echoed and ignored, and
+ * anybody else's changes) and the tagged [HIGHESTMODSEQ], so the next run neither takes our own
+ * copies for flag changes nor misses another client's.
  */
 async function rereadModseq(work: MailboxWork, side: Side): Promise<void> {
-  const since = work.appendedSince[side];
+  const since = work.unseenSince[side];
   if (since === null) return;
-  work.appendedSince[side] = null;
+  work.unseenSince[side] = null;
   await fetchUids(work.conns[side], work.trackers[side], [`1:${MAX_UID}`], ['FLAGS'], () => false, since);
 }
 

@@ -3,7 +3,6 @@
 // whole mailbox for --repair: compare complete UID and flag lists with the mapping and repair.
 import { createHash } from 'node:crypto';
 import type { FullSyncInput, StepOutcome } from '../../../machines/contracts.js';
-import type { ImapConnection } from '../../imap/connection.js';
 import { parseInternalDate } from '../../protocol/internal-date.js';
 import { MAX_UID } from '../../protocol/sequence-set.js';
 import type { StateStore } from '../../store/index.js';
@@ -18,14 +17,14 @@ import type { SyncLogger } from './context.js';
 import { copyMessages, listMessages, type MessageInfo } from './copy.js';
 import { faultPoint } from './fault.js';
 import { expungeUids, fetchUids, storeFlags, uidPieces } from './imap-writes.js';
-import { dbState, loadMapping, type MailboxWork } from './work.js';
+import { dbState, fetchBody, loadMapping, type MailboxWork } from './work.js';
 
 function millis(internalDate: string): number {
   return parseInternalDate(internalDate).date.getTime();
 }
 
-async function sha256Of(conn: ImapConnection, uid: number): Promise<string> {
-  const body = await conn.fetchBody(uid);
+async function sha256Of(work: MailboxWork, side: Side, uid: number): Promise<string> {
+  const body = await fetchBody(work, side, uid);
   const hash = createHash('sha256');
   for await (const chunk of body.chunks) hash.update(chunk);
   return hash.digest('hex');
@@ -67,7 +66,7 @@ async function adoptCopies(
   const candidates: TargetMessage[] = [];
   for (const m of found) {
     const date = millis(m.internalDate);
-    const sha256 = hashed.has(`${m.size} ${date}`) ? await sha256Of(conn, m.uid) : undefined;
+    const sha256 = hashed.has(`${m.size} ${date}`) ? await sha256Of(work, target, m.uid) : undefined;
     candidates.push({
       uid: m.uid,
       size: m.size,

@@ -140,7 +140,7 @@ export async function selectMailbox<C extends ImapConnection>(
     copiedBelow: { ...dbNext },
     uidNext: { local: local.uidNext, remote: remote.uidNext },
     firstPass: { local: true, remote: true },
-    appendedSince: { local: null, remote: null },
+    unseenSince: { local: null, remote: null },
     largeBody: new Mutex(),
     detach,
   };
