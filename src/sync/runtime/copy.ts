@@ -1,0 +1,277 @@
+// Copies messages from one server to the other: metadata first (one pipelined UID FETCH), then
+// each body streamed from a `UID FETCH (BODY.PEEK[])` straight into a MULTIAPPEND literal, with
+// a bounded read-ahead so memory does not grow with the mailbox. Every APPEND is journaled
+// before it is sent and committed (mapping + journal cleared) in one transaction after APPENDUID.
+import { createHash, type Hash } from 'node:crypto';
+import { type ImapConnection, ImapConnectionError, type MessageBody } from '../../imap/connection.js';
+import { formatSequenceSet } from '../../protocol/sequence-set.js';
+import type { FetchAttributes, SequenceRanges } from '../../protocol/types.js';
+import type { AppendMessage } from '../../session/commands.js';
+import { ConnectionClosed } from '../../session/errors.js';
+import type { StateStore } from '../../store/index.js';
+import { normalizeFlags } from '../flags.js';
+import { otherSide, type Side } from '../side.js';
+import type { SyncLogger } from './context.js';
+import { faultPoint } from './fault.js';
+import { fetchUids } from './imap-writes.js';
+import { uidArray } from './tracker.js';
+import { fetchBody, type MailboxWork } from './work.js';
+
+export interface MessageInfo {
+  uid: number;
+  size: number;
+  /** Canonical, without \Recent. */
+  flags: string[];
+  internalDate: string;
+  messageId: string | null;
+  modseq: bigint;
+}
+
+const META_ITEMS = [
+  'UID',
+  'MODSEQ',
+  'FLAGS',
+  'INTERNALDATE',
+  'RFC822.SIZE',
+  'BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]',
+];
+/** One MULTIAPPEND holds at most this many messages or bytes (RFC 3502 is all-or-nothing). */
+const BATCH_MESSAGES = 200;
+const BATCH_BYTES = 8 << 20;
+/** Batches whose bodies are read before the earliest of them is sent: bounds memory (×BATCH_BYTES). */
+const READ_AHEAD_BATCHES = 4;
+/** Bodies this large can fill their stream queue and pause their connection (src/imap/body-stream.ts). */
+const LARGE_BODY = 4 << 20;
+
+function messageIdOf(attributes: FetchAttributes): string | null {
+  const header = attributes.bodies?.find((b) => b.section.toUpperCase().startsWith('HEADER.FIELDS'));
+  if (!header?.data) return null;
+  const unfolded = header.data.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const match = /^message-id:[ \t]*(.*?)[ \t]*$/im.exec(unfolded);
+  return match?.[1] ? match[1] : null;
+}
+
+/** Size, date, flags and Message-ID of the messages in `pieces` (UID sets), ascending by UID. */
+export async function listMessages(conn: ImapConnection, work: MailboxWork, side: Side, pieces: string[]) {
+  const found = new Map<number, MessageInfo>();
+  await fetchUids(conn, work.trackers[side], pieces, META_ITEMS, (uid, a) => {
+    if (a.rfc822Size === undefined || a.internalDate === undefined) return false;
+    found.set(uid, {
+      uid,
+      size: a.rfc822Size,
+      flags: normalizeFlags(a.flags ?? []),
+      internalDate: a.internalDate,
+      messageId: messageIdOf(a),
+      modseq: a.modseq ?? 0n,
+    });
+    return true;
+  });
+  return [...found.values()].sort((a, b) => a.uid - b.uid);
+}
+
+async function* streamed(
+  body: MessageBody,
+  message: MessageInfo,
+  hash: Hash,
+  side: Side,
+  streamed: () => void,
+): AsyncGenerator<Buffer> {
+  if (body.size !== message.size) {
+    throw new Error(
+      `${side} UID ${message.uid}: BODY[] is ${body.size} bytes but RFC822.SIZE said ${message.size}`,
+    );
+  }
+  for await (const chunk of body.chunks) {
+    hash.update(chunk);
+    yield chunk;
+  }
+  streamed();
+}
+
+/** Batches for MULTIAPPEND; a message that may pause its connection gets one of its own. */
+function batches(messages: MessageInfo[], perAppend: number): MessageInfo[][] {
+  const result: MessageInfo[][] = [];
+  let current: MessageInfo[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const full = current.length >= perAppend || bytes + m.size > BATCH_BYTES;
+    if (current.length > 0 && (full || m.size > LARGE_BODY || current[0]!.size > LARGE_BODY)) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += m.size;
+  }
+  if (current.length > 0) result.push(current);
+  return result;
+}
+
+interface BatchAppend {
+  /** Every body of the batch went to the target (or the APPEND failed). */
+  streamed: Promise<void>;
+  /** APPENDUID recorded with the mapping. */
+  committed: Promise<void>;
+}
+
+/** A body that cannot be read: the connection's own error, or a 'server' one for the message. */
+function unreadable(reason: unknown, side: Side, message: MessageInfo): unknown {
+  if (reason instanceof ConnectionClosed || reason instanceof ImapConnectionError) return reason;
+  const detail = reason instanceof Error ? reason.message : String(reason);
+  return {
+    kind: 'server',
+    message: `${side} UID ${message.uid} cannot be read (expunged meanwhile?): ${detail}; the next run copies what is left`,
+  };
+}
+
+/**
+ * One journaled MULTIAPPEND, queued once every body it streams is arriving: the other
+ * direction's APPEND may hold the source connection's writer until our target has answered it,
+ * so a body requested later could wait on us forever; and a message expunged meanwhile fails the
+ * step here, with the target connection intact, instead of breaking a literal halfway.
+ */
+async function appendBatch(
+  store: StateStore,
+  logger: SyncLogger,
+  work: MailboxWork,
+  source: Side,
+  batch: MessageInfo[],
+  targetUidNext: number,
+): Promise<BatchAppend> {
+  const target = otherSide(source);
+  store.recordAppendIntents(
+    work.idx,
+    target,
+    batch.map((m) => intentOf(m, targetUidNext, null)),
+  );
+  faultPoint();
+  const settled = await Promise.allSettled(batch.map((m) => fetchBody(work, source, m.uid)));
+  const bodies = settled.map((result, k) => {
+    if (result.status === 'rejected') throw unreadable(result.reason, source, batch[k]!);
+    return result.value;
+  });
+  const hashes = batch.map(() => createHash('sha256'));
+  let left = batch.length;
+  let allStreamed!: () => void;
+  const streamedAll = new Promise<void>((resolve) => {
+    allStreamed = resolve;
+  });
+  // Once the last byte is sent, before the server answers: the hashes let a resumed run tell
+  // this batch's copies apart even without a Message-ID.
+  const recordHashes = () => {
+    if (--left > 0) return;
+    const intents = batch.map((m, k) => intentOf(m, targetUidNext, hashes[k]!.digest()));
+    store.recordAppendIntents(work.idx, target, intents);
+    allStreamed();
+  };
+  const appends: AppendMessage[] = batch.map((m, k) => ({
+    flags: m.flags,
+    internalDate: m.internalDate,
+    size: m.size,
+    body: streamed(bodies[k]!, m, hashes[k]!, source, recordHashes),
+  }));
+  const appended = work.conns[target].commands.append(work.names[target], appends);
+  appended.catch(() => allStreamed());
+  const committed = appended.then((appendUid) => commit(store, logger, work, target, batch, appendUid));
+  committed.catch(() => {}); // surfaced by copyMessages
+  return { streamed: streamedAll, committed };
+}
+
+/**
+ * APPENDs `messages` of `source` to the other side, batches pipelined with at most
+ * READ_AHEAD_BATCHES batches of bodies read and not yet sent (memory stays bounded whatever the
+ * mailbox size); resolves with how many were copied. Zero-length messages cannot be APPENDed
+ * (servers refuse an empty message) and are skipped with a warning.
+ */
+export async function copyMessages(
+  store: StateStore,
+  logger: SyncLogger,
+  work: MailboxWork,
+  source: Side,
+  all: MessageInfo[],
+): Promise<number> {
+  const target = otherSide(source);
+  const messages = all.filter((m) => m.size > 0);
+  const empty = all.filter((m) => m.size === 0).map((m) => m.uid);
+  if (empty.length > 0) {
+    logger.warn(source, work.names[source], `skipping zero-length message(s) UID ${empty.join(',')}`);
+  }
+  if (messages.length === 0) return 0;
+  const tracker = work.trackers[target];
+  work.unseenSince[target] ??= tracker.highestModseq;
+  const targetUidNext = work.uidNext[target];
+  // RFC 3502: several messages per APPEND only when MULTIAPPEND is advertised.
+  const perAppend = work.conns[target].capabilities.includes('MULTIAPPEND') ? BATCH_MESSAGES : 1;
+  const committed: Promise<void>[] = [];
+  const sent: Promise<void>[] = [];
+  let failed = false;
+  try {
+    for (const [j, batch] of batches(messages, perAppend).entries()) {
+      if (j >= READ_AHEAD_BATCHES) await sent[j - READ_AHEAD_BATCHES];
+      if (failed) break;
+      // A body above the read pause threshold may stop its source connection's reading; two such
+      // bodies crossing in opposite directions could stop both servers: one at a time per lane.
+      const release = batch[0]!.size > LARGE_BODY ? await work.largeBody.acquire() : () => {};
+      const append = await appendBatch(store, logger, work, source, batch, targetUidNext).catch((e) => {
+        release();
+        throw e;
+      });
+      append.committed.catch(() => {
+        failed = true;
+      });
+      sent.push(append.streamed.then(release));
+      committed.push(append.committed);
+    }
+  } catch (error) {
+    await Promise.allSettled(committed); // what was appended is committed before the step fails
+    throw error;
+  }
+  await Promise.all(committed);
+  return messages.length;
+}
+
+function intentOf(m: MessageInfo, targetUidNext: number, sha256: Buffer | null) {
+  return {
+    sourceUid: m.uid,
+    targetUidNext,
+    size: m.size,
+    internalDate: m.internalDate,
+    messageId: m.messageId,
+    sha256,
+  };
+}
+
+function commit(
+  store: StateStore,
+  logger: SyncLogger,
+  work: MailboxWork,
+  target: Side,
+  batch: MessageInfo[],
+  appendUid: { uidValidity: number; uids: SequenceRanges } | undefined,
+): void {
+  faultPoint();
+  const where = `${target} server, ${work.names[target]}`;
+  if (appendUid === undefined)
+    throw { kind: 'server', message: `${where}: APPEND gave no APPENDUID (UIDPLUS, RFC 4315)` };
+  if (appendUid.uidValidity !== work.selected[target].uidValidity) {
+    throw { kind: 'uidvalidity-changed', message: `${where}: UIDVALIDITY changed during APPEND` };
+  }
+  const uids = uidArray(appendUid.uids);
+  if (uids.length !== batch.length) {
+    throw {
+      kind: 'protocol',
+      message: `${where}: APPENDUID names ${uids.length} UIDs for ${batch.length} messages`,
+    };
+  }
+  store.completeAppends(
+    work.idx,
+    target,
+    batch.map((m, k) => [m.uid, uids[k]!] as const),
+  );
+  faultPoint();
+  logger.info(target, work.names[target], `Added ${uids.length} UID(s) ${formatSequenceSet(uids)}`);
+  batch.forEach((m, k) => {
+    work.trackers[target].expectFlags(uids[k]!, m.flags);
+    work.uidNext[target] = Math.max(work.uidNext[target], uids[k]! + 1);
+  });
+}
