@@ -4,14 +4,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openConnection } from '../../src/imap/connection.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
+import { startSocks5Server } from '../helpers/socks5-server.js';
 import { optionsFor, recordingLogger } from './setup.js';
 
 describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
   let dovecot: Dovecot;
+  let strict: Dovecot;
   before(async () => {
-    dovecot = await startDovecot({ tls: true });
+    [dovecot, strict] = await Promise.all([
+      startDovecot({ tls: true }),
+      startDovecot({ tls: true, loginDisabledPlaintext: true }),
+    ]);
   });
-  after(() => dovecot?.stop());
+  after(() => Promise.all([dovecot?.stop(), strict?.stop()]));
 
   for (const via of ['tunnel', 'starttls', 'imaps'] as const) {
     test(`${via}: ready with QRESYNC enabled, SELECT, LOGOUT`, async () => {
@@ -44,5 +49,61 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
         return true;
       },
     );
+  });
+
+  test('LOGIN mechanism, IP literal host, imaps with an SPKI pin instead of a CA', async () => {
+    const logger = recordingLogger();
+    const options = optionsFor(dovecot, 'starttls', { auth: ['LOGIN'], debug: 1 });
+    options.transport.host = `[${dovecot.host}]`;
+    const viaLogin = await openConnection(options, logger);
+    assert.match(logger.lines.join('\n'), /C: a\d+ LOGIN <redacted>/);
+    assert.equal((await viaLogin.logout()).reason, 'logout');
+    const pinned = optionsFor(dovecot, 'imaps');
+    pinned.transport.tls = { verify: false, fingerprints: [`sha256$${dovecot.spkiSha256}`] };
+    assert.equal((await (await openConnection(pinned)).logout()).reason, 'logout');
+  });
+
+  test('LOGINDISABLED before TLS: no mechanism is usable, nothing is sent', async () => {
+    const options = optionsFor(strict, 'starttls', { startTls: false });
+    options.transport.host = strict.remoteHost; // not a "secured" local client for Dovecot
+    const logger = recordingLogger();
+    await assert.rejects(openConnection({ ...options, debug: 1 }, logger), (error: Error) => {
+      assert.match(
+        error.message,
+        /^remote: no usable authentication mechanism \(wanted PLAIN LOGIN; server offers LOGINDISABLED\)$/,
+      );
+      return true;
+    });
+    assert.doesNotMatch(logger.lines.join('\n'), /LOGIN <|AUTHENTICATE/);
+    // With STARTTLS (the default) the same server lets us in.
+    const secured = optionsFor(strict, 'starttls');
+    secured.transport.host = strict.remoteHost;
+    assert.equal((await (await openConnection(secured)).logout()).reason, 'logout');
+  });
+
+  test('SOCKS5 proxies: socks5 resolves locally, socks5h at the proxy, with user:password', async () => {
+    const proxy = await startSocks5Server({ auth: { username: 'proxyuser', password: 'proxypass' } });
+    try {
+      for (const [scheme, host] of [
+        ['socks5', dovecot.host],
+        ['socks5h', 'localhost'],
+      ] as const) {
+        const options = optionsFor(dovecot, 'imaps');
+        options.transport.host = host;
+        options.transport.proxy = `${scheme}://proxyuser:proxypass@127.0.0.1:${proxy.port}`;
+        const connection = await openConnection(options);
+        assert.equal(connection.state, 'authenticated.ready');
+        await connection.logout();
+      }
+      assert.deepEqual(
+        proxy.requests.map((r) => [r.addressType, r.host, r.username]),
+        [
+          ['ipv4', '127.0.0.1', 'proxyuser'],
+          ['domain', 'localhost', 'proxyuser'],
+        ],
+      );
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -1,0 +1,54 @@
+// One run of the command, minus the process: parse the command line, load the configuration,
+// set up logging, hand over to the engine; errors become one line on stderr and exit code 1.
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import type { Env } from '../config/paths.js';
+import type { Config } from '../config/types.js';
+import { Logger } from '../log/logger.js';
+import { parseArgs, UsageError } from './args.js';
+import { HELP } from './help.js';
+import type { RunEngine } from './invocation.js';
+
+function version(): string {
+  const url = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+/** Resolves to the exit code; only unexpected exceptions (bugs) reject. */
+export async function runCli(argv: readonly string[], env: Env, engine: RunEngine): Promise<number> {
+  try {
+    const parsed = parseArgs(argv, env);
+    if (parsed.kind === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (parsed.kind === 'version') {
+      process.stdout.write(`interimap ${version()}\n`);
+      return 0;
+    }
+    const inv = parsed.invocation;
+    const { config, warnings } = loadConfig(inv.configPath);
+    const logger = openLogger(inv.quiet, inv.debug, config);
+    try {
+      for (const w of warnings) logger.warn(undefined, w);
+      return await engine(inv, config, logger);
+    } finally {
+      logger.close();
+    }
+  } catch (e) {
+    if (!(e instanceof UsageError || e instanceof ConfigError)) throw e;
+    process.stderr.write(`interimap: ${e.message}\n`);
+    return 1;
+  }
+}
+
+function openLogger(quiet: boolean, debug: number, config: Config): Logger {
+  try {
+    return new Logger({ quiet, debug, prefix: config.logPrefix, logfile: config.logfile });
+  } catch (e) {
+    throw new ConfigError(
+      `${config.logfile}: cannot open the log file (${(e as NodeJS.ErrnoException).code})`,
+    );
+  }
+}
