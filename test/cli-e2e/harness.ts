@@ -48,9 +48,10 @@ export class Pair {
         : ['type = tunnel', `command = ${server.tunnelCommand}`]),
       ...lines,
     ];
+    const global = extra.global ?? [];
     const text = [
-      `database = ${this.database}`,
-      ...(extra.global ?? []),
+      ...(global.some((l) => l.startsWith('database')) ? [] : [`database = ${this.database}`]),
+      ...global,
       ...section('local', this.local, extra.local),
       ...section('remote', this.remote, extra.remote),
     ].join('\n');
