@@ -45,7 +45,7 @@ export class Pair {
       `[${name}]`,
       ...(lines.some((l) => l.startsWith('type'))
         ? []
-        : ['type = tunnel', `command = ${server.tunnelCommand}`]),
+        : ['type = tunnel', `command = ${server.tunnelCommand}`, 'null-stderr = YES']),
       ...lines,
     ];
     const global = extra.global ?? [];
