@@ -20,6 +20,8 @@ import { type ImapConnection, openConnection } from '../imap/connection.js';
 import type { Logger } from '../log/logger.js';
 import { StateStore } from '../store/index.js';
 import type { SyncContext } from '../sync/runtime/context.js';
+import { runtimeError } from '../sync/runtime/errors.js';
+import { mailboxSyncLogic } from '../sync/runtime/mailbox-actors.js';
 import { createOrchestratorActors } from '../sync/runtime/orchestrator-actors.js';
 import { connectionOptions } from './connection-options.js';
 import { imapLogger, syncLogger } from './loggers.js';
@@ -41,7 +43,7 @@ function commandOf(inv: Invocation): Command {
   }
 }
 
-export function createRunEngine(mailboxSync?: MailboxSyncFactory): RunEngine {
+export function createRunEngine(mailboxSync: MailboxSyncFactory = mailboxSyncLogic): RunEngine {
   return (inv, config, logger) => run(inv, config, logger, mailboxSync);
 }
 
@@ -49,7 +51,7 @@ async function run(
   inv: Invocation,
   config: Config,
   logger: Logger,
-  mailboxSync: MailboxSyncFactory | undefined,
+  mailboxSync: MailboxSyncFactory,
 ): Promise<number> {
   const started = process.hrtime.bigint();
   const watching = inv.watch !== undefined;
@@ -61,9 +63,16 @@ async function run(
   };
   // Late-bound: the actors report to the chart actor created below.
   let send: (event: OrchestratorEvent) => void = () => {};
+  // Opened and locked before the chart starts (so before any network traffic): the mailbox actors
+  // bind the store when they are created. The manual: --watch never creates the database.
+  try {
+    ctx.store = StateStore.open(defaultDatabasePath(config, process.env), { create: !watching });
+  } catch (error) {
+    logger.error(undefined, runtimeError(error).message);
+    return 1;
+  }
   const runtime = createOrchestratorActors(ctx, {
-    // The manual: in --watch mode the database is never created, only opened.
-    openStore: () => StateStore.open(defaultDatabasePath(config, process.env), { create: !watching }),
+    openStore: () => ctx.store,
     openConnection: (side) =>
       openConnection(
         connectionOptions(config[side], { debug: inv.debug, watch: watching }),
@@ -81,14 +90,14 @@ async function run(
   const mailboxName = (output: MailboxSyncOutput) =>
     ctx.mailboxes.get(output.mailbox)?.local ?? output.mailbox.replaceAll('\0', '/');
   const machine = orchestratorMachine.provide({
-    actors: { ...runtime.actors, ...(mailboxSync && { mailboxSync: mailboxSync(ctx) }) },
+    actors: { ...runtime.actors, mailboxSync: mailboxSync(ctx) },
     actions: {
       reportProgress: (_, output: MailboxSyncOutput) => {
         if (output.status === 'failed')
           logger.error(undefined, `mailbox ${mailboxName(output)}: ${output.error.message}`);
         else {
           const counts = describeCounts(output.counts);
-          if (counts !== null) logger.info(undefined, counts, mailboxName(output));
+          if (counts !== null) logger.info(undefined, `mailbox ${mailboxName(output)}: ${counts}`);
         }
       },
       logReconnect: (_, { attempt, delayMs }: { attempt: number; delayMs: number }) =>
