@@ -140,3 +140,10 @@ export function traffic(stderr: string, side: 'local' | 'remote'): string[] {
     .filter((l) => l.startsWith(`${side}: C: `) || l.startsWith(`${side}: S: `))
     .map((l) => l.slice(side.length + 2));
 }
+
+/** A pair with the default configuration file written. */
+export async function startedPair(options: PairOptions = {}): Promise<Pair> {
+  const pair = await Pair.start(options);
+  pair.writeConfig();
+  return pair;
+}
