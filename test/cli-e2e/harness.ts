@@ -100,22 +100,40 @@ export function finished(child: ChildProcess, timeoutMs = RUN_TIMEOUT_MS): Promi
   });
 }
 
-/** Resolves once the child's stderr matched `pattern` (it keeps running). */
-export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(
-      () => reject(new Error(`no output matched ${pattern} in ${timeoutMs} ms:\n${text}`)),
-      timeoutMs,
-    );
+/** A running child's stderr, accumulated from now on, to wait for lines in. */
+export class OutputWatch {
+  #text = '';
+  readonly #waiters = new Set<() => void>();
+
+  constructor(child: ChildProcess) {
     child.stderr!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (pattern.test(text)) {
-        clearTimeout(timer);
-        resolve(text);
-      }
+      this.#text += chunk.toString();
+      for (const wake of this.#waiters) wake();
     });
-  });
+  }
+
+  /** Where the output is now: pass it to `waitFor` to match only what comes after. */
+  get mark(): number {
+    return this.#text.length;
+  }
+
+  /** Resolves once the output after `from` matches `pattern`. */
+  waitFor(pattern: RegExp, from = 0, timeoutMs = 20_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(this.#text.slice(from))) return;
+        this.#waiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(`no output matched ${pattern} in ${timeoutMs} ms:\n${this.#text.slice(from)}`));
+      }, timeoutMs);
+      this.#waiters.add(check);
+      check();
+    });
+  }
 }
 
 /** The mailboxes of a server as `doveadm mailbox list` prints them (one per line, sorted). */
