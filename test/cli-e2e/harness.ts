@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Dovecot, type DovecotOptions, startDovecot } from '../helpers/dovecot.js';
+import { assertIdentical, snapshotServer } from '../helpers/mail-compare.js';
 import { makeScratchDir, removeScratchDir } from '../helpers/scratch.js';
 
 export const MAIN = 'dist/src/cli/main.js';
@@ -164,4 +165,10 @@ export async function startedPair(options: PairOptions = {}): Promise<Pair> {
   const pair = await Pair.start(options);
   pair.writeConfig();
   return pair;
+}
+
+/** Both servers hold the same mail (mailboxes, bodies, flags, dates; no duplicate). */
+export async function assertInSync(pair: Pair): Promise<void> {
+  const [a, b] = await Promise.all([snapshotServer(pair.local), snapshotServer(pair.remote)]);
+  assertIdentical(a, b, ['local', 'remote']);
 }

@@ -4,13 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadCorpus, makeCorpus } from '../helpers/corpus.js';
-import { assertIdentical, snapshotServer } from '../helpers/mail-compare.js';
-import { type Pair, saveMessage, startedPair, traffic } from './harness.js';
-
-async function assertInSync(pair: Pair): Promise<void> {
-  const [a, b] = await Promise.all([snapshotServer(pair.local), snapshotServer(pair.remote)]);
-  assertIdentical(a, b, ['local', 'remote']);
-}
+import { snapshotServer } from '../helpers/mail-compare.js';
+import { assertInSync, type Pair, saveMessage, startedPair, traffic } from './harness.js';
 
 describe('sync: corpus with hierarchical non-ASCII names, "/" locally and "." remotely', {
   timeout: 120_000,

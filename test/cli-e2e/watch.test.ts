@@ -4,13 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { assertIdentical, snapshotServer } from '../helpers/mail-compare.js';
-import { finished, OutputWatch, type Pair, saveMessage, startedPair } from './harness.js';
-
-async function assertInSync(pair: Pair): Promise<void> {
-  const [a, b] = await Promise.all([snapshotServer(pair.local), snapshotServer(pair.remote)]);
-  assertIdentical(a, b, ['local', 'remote']);
-}
+import { assertInSync, finished, OutputWatch, type Pair, saveMessage, startedPair } from './harness.js';
 
 /** The tunnel process our interimap runs for `server` (its child whose command names the config). */
 function tunnelPid(parent: number, configDir: string): number {
