@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadCorpus, makeCorpus } from '../helpers/corpus.js';
 import { snapshotServer } from '../helpers/mail-compare.js';
-import { assertInSync, type Pair, saveMessage, startedPair, traffic } from './harness.js';
+import { assertInSync, Pair, saveMessage, startedPair, traffic } from './harness.js';
 
 describe('sync: corpus with hierarchical non-ASCII names, "/" locally and "." remotely', {
   timeout: 120_000,
@@ -49,6 +49,14 @@ describe('sync: corpus with hierarchical non-ASCII names, "/" locally and "." re
     await assertInSync(pair);
   });
 
+  test('--repair with a MAILBOX argument runs a full synchronization of that mailbox', async () => {
+    await saveMessage(pair.remote, 'Work.Clients', 'before-repair');
+    const run = await pair.run(['--repair', 'Work/Clients']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /^1 mailbox\(es\) synced; messages copied 1 to local, 0 to remote/m);
+    await assertInSync(pair);
+  });
+
   test('a mailbox whose UIDVALIDITY changed fails alone: the others still sync, exit 1', async () => {
     await pair.remote.doveadm(['mailbox', 'update', '--uid-validity', '12345', 'Drafts']);
     await saveMessage(pair.local, 'Trash', 'after-uidvalidity');
@@ -65,6 +73,44 @@ describe('sync: corpus with hierarchical non-ASCII names, "/" locally and "." re
         .get('Trash')
         ?.map((m) => m.sha256)
         .sort(),
+    );
+  });
+});
+
+describe('sync: max-connections = 3 and a server without LIST-STATUS', { timeout: 120_000 }, () => {
+  let pair: Pair;
+
+  before(async () => {
+    // NOTIFY but no LIST-STATUS: each listed mailbox gets a STATUS of its own.
+    const capabilities =
+      'IMAP4rev1 SASL-IR LITERAL+ ENABLE IDLE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ' +
+      'CONDSTORE QRESYNC ESEARCH NOTIFY MOVE MULTIAPPEND';
+    pair = await Pair.start({ remote: { extraConf: `imap_capability = ${capabilities}` } });
+    pair.writeConfig({ global: ['max-connections = 3'] });
+    await loadCorpus(
+      pair.local,
+      makeCorpus({ seed: 11, mailboxes: 8, messages: 80, medianSize: 700, largeFraction: 0 }),
+    );
+  });
+  after(() => pair.stop());
+
+  test('mailboxes are synchronized three at a time, each on its own pair of connections', async () => {
+    const run = await pair.run(['--debug']);
+    assert.equal(run.code, 0, run.stderr);
+    await assertInSync(pair);
+    const logins = traffic(run.stderr, 'local').filter((l) => / ENABLE QRESYNC$/.test(l));
+    assert.equal(logins.length, 3);
+  });
+
+  test('no-op rerun without LIST-STATUS still selects nothing', async () => {
+    const run = await pair.run(['--debug']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /0 mailbox\(es\) synced/);
+    assert.doesNotMatch(run.stderr, /C: \S+ SELECT/);
+    assert.ok(
+      traffic(run.stderr, 'remote').some((l) =>
+        /^C: \S+ STATUS "?Sent"? \(UIDVALIDITY UIDNEXT HIGHESTMODSEQ\)/.test(l),
+      ),
     );
   });
 });

@@ -38,6 +38,14 @@ describe('--watch and --notify', { timeout: 120_000 }, () => {
       mark = output.mark;
       await saveMessage(pair.remote, 'INBOX', 'after-reconnect');
       await output.waitFor(/INBOX: copied 1 to local, 0 to remote/, mark);
+      // INBOX stays selected between cycles: its LIST-STATUS must still see new mail.
+      mark = output.mark;
+      await saveMessage(pair.remote, 'INBOX', 'while-selected');
+      await output.waitFor(/INBOX: copied 1 to local, 0 to remote/, mark);
+      // A second instance cannot take the database the first one holds.
+      const second = await pair.run();
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, /locked by another interimap process/);
     } finally {
       child.kill('SIGTERM');
     }
