@@ -1,5 +1,5 @@
-// A benchmark fixture: a fresh local/remote pair of throw-away Dovecot servers (remote filled from the
-// corpus, local empty), an optional delay proxy in front of the remote, a work directory holding the
+// A benchmark fixture: a fresh local/remote pair of throw-away Dovecot servers (one side filled from
+// the corpus, the other empty), an optional delay proxy in front of the remote, a work directory holding the
 // config and state database, runs of a tool against them, and the identical-mail check afterwards.
 import { join } from 'node:path';
 import { type Corpus, loadCorpus } from '../test/helpers/corpus.js';
@@ -20,6 +20,8 @@ export interface PairOptions {
   /** Put the remote behind a delay proxy with this one-way delay, reached over TCP (type=imap). */
   remoteDelayMs?: number;
   cpu?: CpuAccounting;
+  /** The side loaded with the corpus (default 'remote'); the other starts empty. */
+  full?: 'local' | 'remote';
 }
 
 export interface RunOptions {
@@ -58,7 +60,7 @@ export class ServerPair {
           delayMs: options.remoteDelayMs!,
         });
       }
-      await loadCorpus(remote, corpus);
+      await loadCorpus(options.full === 'local' ? local : remote, corpus);
       return new ServerPair(local, remote, workDir, proxy, options.cpu);
     } catch (error) {
       await proxy?.close();

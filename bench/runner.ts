@@ -2,11 +2,16 @@
 // cpuacct: tunnel servers are moved to a sibling group, so their CPU is not counted) and peak RSS
 // (GNU time's %M). Also writes the INI config both tools read, and medians over several runs.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const GNU_TIME = '/usr/bin/time';
+/** Our CLI, compiled next to this file (dist/bench/runner.js → dist/src/cli/main.js). */
+const OUR_CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const CPUACCT_ROOT = '/sys/fs/cgroup/cpuacct';
+/** A run taking longer than this is killed and reported as failed. */
+const DEFAULT_TIMEOUT_MS = 600_000;
 
 export interface Tool {
   name: 'perl' | 'ours';
@@ -17,7 +22,7 @@ export const TOOLS: Record<Tool['name'], Tool> = {
   perl: { name: 'perl', argv: (config) => ['/usr/bin/interimap', `--config=${config}`] },
   ours: {
     name: 'ours',
-    argv: (config) => [process.execPath, resolve('dist/src/cli/main.js'), `--config=${config}`],
+    argv: (config) => [process.execPath, OUR_CLI, `--config=${config}`],
   },
 };
 
@@ -82,30 +87,46 @@ export class CpuAccounting {
 /** Runs `argv` under GNU time (and in the tool cgroup when given); never rejects on a tool failure. */
 export async function measure(
   argv: string[],
-  options: { env?: NodeJS.ProcessEnv; workDir: string; cpu?: CpuAccounting },
+  options: { env?: NodeJS.ProcessEnv; workDir: string; cpu?: CpuAccounting; timeoutMs?: number },
 ): Promise<Measurement> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeFile = join(options.workDir, 'time.out');
   const timed = [GNU_TIME, '-f', '%e %U %S %M', '-o', timeFile, ...argv];
   const command = options.cpu
     ? ['/bin/sh', '-c', `echo $$ > ${options.cpu.toolGroup}/cgroup.procs && exec "$@"`, 'sh', ...timed]
     : timed;
+  rmSync(timeFile, { force: true });
   const cpuBefore = options.cpu?.toolNanoseconds() ?? 0n;
   const started = process.hrtime.bigint();
   const { exitCode, stderr } = await new Promise<{ exitCode: number; stderr: string }>((done, fail) => {
+    // Its own process group, so a hung tool is killed together with its tunnel servers.
     const child = spawn(command[0]!, command.slice(1), {
       env: options.env,
       stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
     });
     let text = '';
+    const timer = setTimeout(() => {
+      text += `timed out after ${timeoutMs / 1000} s\n`;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, timeoutMs);
     child.stderr.on('data', (chunk: Buffer) => {
       if (text.length < 8192) text += chunk.toString();
     });
     child.once('error', fail);
-    child.once('close', (code, signal) => done({ exitCode: code ?? (signal ? 128 : 1), stderr: text }));
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ exitCode: code ?? (signal ? 128 : 1), stderr: text });
+    });
   });
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const fields = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ');
-  const [user, sys, rss] = [Number(fields[1]), Number(fields[2]), Number(fields[3])];
+  // A killed run leaves no figures: NaN CPU, 0 RSS (the run is reported as failed anyway).
+  const figures = /(\S+) (\S+) (\S+) (\d+)\s*$/.exec(
+    existsSync(timeFile) ? readFileSync(timeFile, 'utf8') : '',
+  );
+  const [user, sys, rss] = figures
+    ? [Number(figures[2]), Number(figures[3]), Number(figures[4])]
+    : [NaN, NaN, 0];
   const cpuSeconds = options.cpu ? Number(options.cpu.toolNanoseconds() - cpuBefore) / 1e9 : user + sys;
   // GNU time prints "Command exited with non-zero status N" before its own line: drop it.
   const toolStderr = stderr

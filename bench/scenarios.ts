@@ -103,13 +103,13 @@ async function setupRun(pair: ServerPair, tool: Tool): Promise<void> {
   await verifiedRun(pair, tool, { compress: false, direct: true }, 'setup sync ');
 }
 
-/** The remote must still hold exactly the corpus (a tool emptying both sides would pass the pair check). */
-async function assertRemoteIsCorpus(pair: ServerPair, corpus: Corpus): Promise<void> {
+/** The full side must still hold exactly the corpus (a tool emptying both sides would pass the pair check). */
+async function assertStillCorpus(pair: ServerPair, corpus: Corpus, side: 'local' | 'remote'): Promise<void> {
   const expected = cached(expectedSnapshots, corpus, () => corpusSnapshot(corpus));
   try {
-    assertIdentical(expected, await snapshotServer(pair.remote), ['corpus', 'remote']);
+    assertIdentical(expected, await snapshotServer(pair[side]), ['corpus', side]);
   } catch (error) {
-    throw new BenchFailure(`REMOTE CHANGED by the initial sync: ${(error as Error).message}`);
+    throw new BenchFailure(`${side.toUpperCase()} CHANGED by the initial sync: ${(error as Error).message}`);
   }
 }
 
@@ -129,12 +129,15 @@ interface Setting {
   run: RunOptions;
   /** One-way delay of the proxy in front of the remote (reached over TCP); none: tunnel. */
   delayMs?: number;
+  /** Initial syncs: the side holding the corpus (default 'remote'). */
+  full?: 'local' | 'remote';
 }
 
 function pairOptions(context: BenchContext, setting: Setting): PairOptions {
   return {
     ...(context.cpu && { cpu: context.cpu }),
     ...(setting.delayMs !== undefined && { remoteDelayMs: setting.delayMs }),
+    ...(setting.full && { full: setting.full }),
   };
 }
 
@@ -152,7 +155,7 @@ function initialSync(
       return repeat(context.runs, () =>
         withPair(corpus, pairOptions(context, setting), async (pair) => {
           const result = await verifiedRun(pair, tool, setting.run);
-          await assertRemoteIsCorpus(pair, corpus);
+          await assertStillCorpus(pair, corpus, setting.full ?? 'remote');
           return result;
         }),
       );
@@ -208,7 +211,11 @@ export const SCENARIOS: Scenario[] = [
   initialSync(1, 'initial, compress=NO', mainCorpus, UNCOMPRESSED),
   noOp(2, 'no-op rerun', DEFAULTS),
   incremental(3, 'incremental 1%+1%+1%', DEFAULTS),
-  initialSync(4, `initial, +${DELAY_MS}ms TCP, compress=NO`, mainCorpus, DELAYED),
+  initialSync(4, `initial download, +${DELAY_MS}ms TCP, compress=NO`, mainCorpus, DELAYED),
+  initialSync(4, `initial upload, +${DELAY_MS}ms TCP, compress=NO`, mainCorpus, {
+    ...DELAYED,
+    full: 'local',
+  }),
   noOp(4, `no-op, +${DELAY_MS}ms TCP, compress=NO`, DELAYED),
   incremental(4, `incremental, +${DELAY_MS}ms TCP, compress=NO`, DELAYED),
   initialSync(5, '200 MiB message + 1,000 small', hugeCorpus, DEFAULTS),

@@ -1,7 +1,7 @@
 // One trusted IMAP connection: the connection chart (machines/connection.ts) driven with real
 // effects — transport, parser feed, session, streamed bodies — behind a small facade that
 // resolves once authenticated with QRESYNC enabled (and COMPRESS when asked).
-import { type Actor, createActor, fromPromise } from 'xstate';
+import { type Actor, createActor, fromPromise, waitFor } from 'xstate';
 import {
   type CloseInfo,
   type ConnectionEvent,
@@ -205,6 +205,54 @@ export class ImapConnection {
   }
 
   /**
+   * Leaves the selected mailbox with UNSELECT (RFC 3691) when the server has it and resolves true;
+   * otherwise resolves false and the mailbox stays selected until the next SELECT. Never CLOSE:
+   * it would expunge.
+   */
+  async unselect(): Promise<boolean> {
+    if (this.state !== 'selected') {
+      throw new ImapConnectionError('state', `${this.name}: cannot UNSELECT in state ${this.state}`);
+    }
+    if (!this.#capabilities.includes('UNSELECT')) return false;
+    this.#send({ type: 'connection.unselect' });
+    const after = await waitFor(
+      this.#actor,
+      (s) => s.matches({ authenticated: 'ready' }) || s.status === 'done',
+    );
+    if (after.status === 'done') {
+      const close = after.output!;
+      throw new ImapConnectionError(close.reason, close.detail);
+    }
+    return true;
+  }
+
+  /**
+   * IDLE (RFC 2177) until the server reports a change (resolves true) or `signal` aborts (DONE is
+   * sent; resolves false). Re-issued by the chart before servers drop an idle client.
+   */
+  async waitForChange(signal?: AbortSignal): Promise<boolean> {
+    const state = this.state;
+    if (state !== 'authenticated.ready' && state !== 'selected') {
+      throw new ImapConnectionError('state', `${this.name}: cannot IDLE in state ${state}`);
+    }
+    let changed = false;
+    const listening = this.#actor.on('connection.changed', () => {
+      changed = true;
+    });
+    const stop = () => this.#send({ type: 'connection.done' });
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      this.#send({ type: 'connection.idle' });
+      const after = await waitFor(this.#actor, (s) => !s.matches('idle'));
+      if (after.status === 'done') throw new ImapConnectionError(after.output!.reason, after.output!.detail);
+      return changed;
+    } finally {
+      listening.unsubscribe();
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  /**
    * Starts `UID FETCH uid (UID BODY.PEEK[])` and resolves when its body starts arriving, as a
    * stream: pipe it into `append` on another connection. Reading from this server pauses while
    * the consumer is more than a few MiB behind.
@@ -266,6 +314,10 @@ export class ImapConnection {
       ...this.#options.transport,
       keepAlive: this.#options.keepAlive ?? this.#options.transport.keepAlive,
     });
+    if (this.#actor.getSnapshot().status === 'done') {
+      transport.close(); // the chart gave up (timeout, close()) while we were connecting
+      return;
+    }
     this.#transport = transport;
     this.#writer = new TransportWriter(transport);
     this.#logger.debug(this.name, `connected: ${transport.describe()}`);
@@ -316,19 +368,23 @@ export class ImapConnection {
         enable: fromPromise(({ input }) => imap.enable(input.extensions)),
         select: fromPromise(({ input }) => imap.select(input.mailbox, input.options)),
         idle: fromPromise(async ({ signal }) => {
-          const handle = imap.idle();
-          await handle.started;
-          await new Promise<void>((resolve) => {
-            const stop = this.session.onUnsolicited(() => {
-              stop();
-              resolve();
-            });
-            signal.addEventListener('abort', () => {
-              stop();
-              resolve();
-            });
+          // Listen before IDLE goes out: the `+` and the first EXISTS often arrive in one read.
+          let stopListening = () => {};
+          const changed = new Promise<void>((resolve) => {
+            stopListening = this.session.onUnsolicited(() => resolve());
+            signal.addEventListener('abort', () => resolve(), { once: true });
           });
+          const handle = imap.idle();
+          try {
+            await Promise.race([handle.started, changed]);
+            await changed;
+          } finally {
+            stopListening();
+          }
           await handle.done();
+        }),
+        unselect: fromPromise(async () => {
+          await this.session.command('UNSELECT');
         }),
         logout: fromPromise(async () => {
           await imap.logout();

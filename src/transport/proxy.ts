@@ -1,5 +1,5 @@
-// The `proxy` option: SOCKS5 URLs (socks5:// resolves the target locally, socks5h:// lets the proxy
-// resolve it; optional user:password@; port 1080 by default) and connecting through one.
+// The `proxy` option: SOCKS5 (socks5 resolves the target locally, socks5h lets the proxy resolve it;
+// optional RFC 1929 user/password) and the URL form PROTOCOL://[USER:PASSWORD@]HOST[:PORT] (port 1080).
 
 import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
@@ -7,11 +7,13 @@ import { SocksClient } from 'socks';
 import { TransportError } from './errors.js';
 import { type Host, hostPort, parseHost } from './host.js';
 
+/** Same shape as the config layer's ProxyConfig. */
 export interface ProxySpec {
   protocol: 'socks5' | 'socks5h';
-  host: Host;
+  /** Name or IP address, without the brackets of an IP literal. */
+  host: string;
   port: number;
-  user?: string;
+  username?: string;
   password?: string;
 }
 
@@ -34,14 +36,14 @@ export function parseProxyUrl(url: string): ProxySpec {
     const userinfo = rest.slice(0, at);
     rest = rest.slice(at + 1);
     const colon = userinfo.indexOf(':');
-    spec.user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+    spec.username = colon < 0 ? userinfo : userinfo.slice(0, colon);
     if (colon >= 0) spec.password = userinfo.slice(colon + 1);
-    if (spec.user === '') fail('empty user name before @');
+    if (spec.username === '') fail('empty user name before @');
   }
   const hostPortMatch =
     /^(\[[^\]]*\]|[^:[\]/]+)(?::(\d*))?$/.exec(rest) ?? fail('expected HOST[:PORT] after //');
   try {
-    spec.host = parseHost(hostPortMatch[1]!);
+    spec.host = parseHost(hostPortMatch[1]!).address;
   } catch (error) {
     fail((error as Error).message);
   }
@@ -54,7 +56,7 @@ export function parseProxyUrl(url: string): ProxySpec {
 /** Opens a TCP connection to host:port through the proxy. */
 export async function connectThroughProxy(proxy: ProxySpec, host: Host, port: number): Promise<Socket> {
   const target = hostPort(host, port);
-  const via = `proxy ${proxy.protocol}://${hostPort(proxy.host, proxy.port)}`;
+  const via = `proxy ${proxy.protocol}://${hostPort(parseHost(proxy.host), proxy.port)}`;
   let destination = host.address;
   if (proxy.protocol === 'socks5' && !host.ipLiteral) {
     try {
@@ -68,10 +70,10 @@ export async function connectThroughProxy(proxy: ProxySpec, host: Host, port: nu
       command: 'connect',
       destination: { host: destination, port },
       proxy: {
-        host: proxy.host.address,
+        host: proxy.host,
         port: proxy.port,
         type: 5,
-        ...(proxy.user !== undefined && { userId: proxy.user, password: proxy.password ?? '' }),
+        ...(proxy.username !== undefined && { userId: proxy.username, password: proxy.password ?? '' }),
       },
     });
     return socket;

@@ -1,16 +1,17 @@
-// TLS client side: builds node:tls options from the SSL_* settings (trust anchors, SNI, protocol range,
+// TLS client side: builds a secure context from the SSL_* settings (trust anchors, SNI, protocol range,
 // ciphers) and runs the handshake, refusing the peer before any application byte is read when its SPKI
 // pin, chain or host name does not check out. Pinning and chain verification are independent.
 
-import { createHash, getHashes, type X509Certificate } from 'node:crypto';
+import { createHash, getHashes, X509Certificate } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import {
-  type ConnectionOptions,
   checkServerIdentity,
   connect,
+  createSecureContext,
   DEFAULT_CIPHERS,
+  type SecureContext,
   type TLSSocket,
 } from 'node:tls';
 import { TransportError } from './errors.js';
@@ -23,8 +24,8 @@ export interface TlsOptions {
   caFile?: string;
   /** Hash-format directory (HASH.N files, see openssl-rehash) of trusted certificates. */
   caPath?: string;
-  /** Accepted digests of the server certificate's SubjectPublicKeyInfo: '[ALGO$]HEX' (sha256 default). */
-  fingerprints?: string[];
+  /** Accepted digests of the server certificate's SubjectPublicKeyInfo (parseFingerprint reads text). */
+  fingerprints?: Pin[];
   /** SNI name; default `host` unless it is an IP literal; '' disables SNI. */
   servername?: string | null;
   /** 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' */
@@ -36,31 +37,40 @@ export interface TlsOptions {
   cipherSuites?: string;
 }
 
+/** Same shape as the config layer's Fingerprint. */
 export interface Pin {
+  /** node:crypto digest name, lower case. */
   algorithm: string;
-  /** Lower-case hex, colons removed. */
-  hex: string;
+  /** Lower-case hex. */
+  digest: string;
 }
 
 const PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 type Protocol = (typeof PROTOCOLS)[number];
 
-/** Parses one '[ALGO$]HEX' fingerprint; HEX may contain colons. */
+/** Parses one '[ALGO$]HEX' fingerprint (sha256 by default); HEX may contain colons. */
 export function parseFingerprint(text: string): Pin {
   const dollar = text.indexOf('$');
   const algorithm = dollar < 0 ? 'sha256' : text.slice(0, dollar).toLowerCase();
-  const hex = text
+  const digest = text
     .slice(dollar + 1)
     .replaceAll(':', '')
     .toLowerCase();
-  if (!getHashes().includes(algorithm)) {
-    throw new TransportError(`fingerprint '${text}': unknown digest algorithm '${algorithm}'`);
+  return checkedPin({ algorithm, digest }, text);
+}
+
+/** A pin the handshake can use: known algorithm, hex digest of the right length. */
+function checkedPin(pin: Pin, text = `${pin.algorithm}$${pin.digest}`): Pin {
+  if (!getHashes().includes(pin.algorithm)) {
+    throw new TransportError(`fingerprint '${text}': unknown digest algorithm '${pin.algorithm}'`);
   }
-  const digits = createHash(algorithm).digest().length * 2;
-  if (!/^[0-9a-f]*$/.test(hex) || hex.length !== digits) {
-    throw new TransportError(`fingerprint '${text}': expected ${digits} hex digits for ${algorithm}`);
+  const digits = createHash(pin.algorithm).digest().length * 2;
+  if (!/^[0-9a-f]*$/.test(pin.digest) || pin.digest.length !== digits) {
+    throw new TransportError(
+      `fingerprint '${text}': expected ${digits} lower-case hex digits for ${pin.algorithm}`,
+    );
   }
-  return { algorithm, hex };
+  return pin;
 }
 
 export function spkiDigest(cert: X509Certificate, algorithm: string): string {
@@ -129,63 +139,80 @@ const CHAIN_ERRORS: Record<string, string> = {
 };
 
 /** Why the peer is refused, or undefined when it is accepted. Pin first: it is the stronger statement. */
-function refusal(socket: TLSSocket, host: Host, options: TlsOptions, pins: Pin[]): string | undefined {
-  const cert = socket.getPeerX509Certificate();
-  if (cert === undefined) return 'server sent no certificate';
-  if (pins.length > 0 && !pins.some((pin) => spkiDigest(cert, pin.algorithm) === pin.hex)) {
+function refusal(socket: TLSSocket, { host, verify, pins }: TlsClient): string | undefined {
+  // One call only: in node 20, getPeerX509Certificate() empties later getPeerCertificate() results.
+  const peer = socket.getPeerCertificate();
+  if (peer.raw === undefined) return 'server sent no certificate';
+  const cert = new X509Certificate(peer.raw);
+  if (pins.length > 0 && !pins.some((pin) => spkiDigest(cert, pin.algorithm) === pin.digest)) {
     const algorithm = pins[0]!.algorithm;
     return `server certificate SPKI fingerprint mismatch (got ${algorithm}$${spkiDigest(cert, algorithm)})`;
   }
-  if (!options.verify) return undefined;
+  if (!verify) return undefined;
   const failed = `TLS certificate verification failed for ${host.address}`;
   if (!socket.authorized) {
     const code = String(socket.authorizationError);
     return `${failed}: ${CHAIN_ERRORS[code] ?? code}`;
   }
-  const mismatch = checkServerIdentity(host.address, socket.getPeerCertificate());
+  const mismatch = checkServerIdentity(host.address, peer);
   return mismatch ? `${failed}: ${mismatch.message}` : undefined;
 }
 
-/**
- * Runs a client handshake over a connected socket and resolves with the TLS socket, paused, before any
- * application data is read; rejects (and destroys the socket) on a handshake error or a refused peer.
- */
-export async function secureSocket(socket: Socket, host: Host, options: TlsOptions): Promise<TLSSocket> {
-  const pins = (options.fingerprints ?? []).map(parseFingerprint);
+/** Everything a handshake needs, checked and loaded before any connection is made. */
+export interface TlsClient {
+  host: Host;
+  verify: boolean;
+  pins: Pin[];
+  servername: string | undefined;
+  context: SecureContext;
+}
+
+/** Validates the options and builds the secure context (trust anchors, protocols, ciphers). */
+export async function prepareTls(host: Host, options: TlsOptions): Promise<TlsClient> {
+  const pins = (options.fingerprints ?? []).map((pin) => checkedPin(pin));
   const minVersion = protocol('minVersion', options.minVersion);
   const maxVersion = protocol('maxVersion', options.maxVersion);
   if (minVersion && maxVersion && PROTOCOLS.indexOf(minVersion) > PROTOCOLS.indexOf(maxVersion)) {
     throw new TransportError(`TLS minVersion ${minVersion} is above maxVersion ${maxVersion}`);
   }
   const ca = options.verify ? await trustAnchors(options) : undefined;
-  const servername = serverName(host, options.servername);
   const cipherString = ciphers(options.cipherList, options.cipherSuites);
-  const connectOptions: ConnectionOptions = {
-    socket,
-    // Chain and name are judged in refusal(), so that pinning works with verify off and errors read well.
-    rejectUnauthorized: false,
-    checkServerIdentity: () => undefined,
-    ...(servername !== undefined && { servername }),
-    ...(ca && { ca }),
-    ...(minVersion && { minVersion }),
-    ...(maxVersion && { maxVersion }),
-    ...(cipherString && { ciphers: cipherString }),
-  };
+  let context: SecureContext;
+  try {
+    context = createSecureContext({
+      ...(ca && { ca }),
+      ...(minVersion && { minVersion }),
+      ...(maxVersion && { maxVersion }),
+      ...(cipherString && { ciphers: cipherString }),
+    });
+  } catch (error) {
+    // OpenSSL rejects unknown cipher names here.
+    throw new TransportError(`cannot set up TLS for ${host.address}: ${(error as Error).message}`);
+  }
+  return { host, verify: options.verify, pins, servername: serverName(host, options.servername), context };
+}
+
+/**
+ * Runs a client handshake over a connected socket and resolves with the TLS socket, paused, before any
+ * application data is read; rejects (and destroys the socket) on a handshake error or a refused peer.
+ */
+export function secureSocket(socket: Socket, client: TlsClient): Promise<TLSSocket> {
+  const { host } = client;
   return new Promise((resolve, reject) => {
+    const tlsSocket = connect({
+      socket,
+      secureContext: client.context,
+      ...(client.servername !== undefined && { servername: client.servername }),
+      // Chain and name are judged in refusal(), so that pinning works with verify off and errors read well.
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    });
     const fail = (message: string) => {
+      tlsSocket.on('error', () => {}); // whatever follows the refusal is moot
       tlsSocket.destroy();
       socket.destroy();
       reject(new TransportError(message));
     };
-    let tlsSocket: TLSSocket;
-    try {
-      tlsSocket = connect(connectOptions);
-    } catch (error) {
-      // Bad cipher names or protocol combinations are reported by OpenSSL when the context is built.
-      socket.destroy();
-      reject(new TransportError(`cannot set up TLS for ${host.address}: ${(error as Error).message}`));
-      return;
-    }
     const onError = (error: Error) => fail(`TLS handshake with ${host.address} failed: ${error.message}`);
     const onClose = () => fail(`connection to ${host.address} closed during the TLS handshake`);
     tlsSocket.once('error', onError);
@@ -193,7 +220,7 @@ export async function secureSocket(socket: Socket, host: Host, options: TlsOptio
     tlsSocket.once('secureConnect', () => {
       tlsSocket.off('error', onError);
       tlsSocket.off('close', onClose);
-      const why = refusal(tlsSocket, host, options, pins);
+      const why = refusal(tlsSocket, client);
       if (why === undefined) resolve(tlsSocket);
       else fail(why);
     });

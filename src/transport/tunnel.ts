@@ -1,5 +1,5 @@
-// type=tunnel: how the `command` option is run (shell or direct exec, like Perl's exec LIST rules) and
-// the child process whose stdin/stdout carry the IMAP stream.
+// type=tunnel: how the `command` option is run (through /bin/sh or exec'd directly, by the rule Perl's
+// one-string exec follows) and the child process whose stdin/stdout carry the IMAP stream.
 
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
@@ -19,9 +19,9 @@ export function splitTunnelCommand(command: string): TunnelCommand {
   return { file: file!, args };
 }
 
-/** Starts the command with piped stdin/stdout; resolves once it runs, rejects if it cannot start. */
 export type TunnelProcess = ChildProcessByStdio<Writable, Readable, null>;
 
+/** Starts the command with piped stdin/stdout; resolves once it runs, rejects if it cannot start. */
 export function spawnTunnel(command: string, nullStderr: boolean): Promise<TunnelProcess> {
   const split = splitTunnelCommand(command);
   const [file, args] = 'shell' in split ? ['/bin/sh', ['-c', split.shell]] : [split.file, split.args];

@@ -4,29 +4,23 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { type ImapConnection, openConnection } from '../../src/imap/connection.js';
 import type { UntaggedResponse } from '../../src/protocol/types.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
-import { message, optionsFor, recordingLogger } from './setup.js';
+import { closeAll, message, openTracked, optionsFor, recordingLogger } from './setup.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('connection traffic against Dovecot', { timeout: 120_000 }, () => {
   let dovecot: Dovecot;
   let other: Dovecot;
-  const open: ImapConnection[] = [];
   before(async () => {
     [dovecot, other] = await Promise.all([startDovecot({ tls: true }), startDovecot()]);
   });
   after(async () => {
-    for (const connection of open) await connection.close();
+    await closeAll();
     await Promise.all([dovecot?.stop(), other?.stop()]);
   });
-  async function connect(...args: Parameters<typeof optionsFor>): Promise<ImapConnection> {
-    const connection = await openConnection(optionsFor(...args));
-    open.push(connection);
-    return connection;
-  }
+  const connect = (...args: Parameters<typeof optionsFor>) => openTracked(optionsFor(...args));
 
   test('1,000 pipelined UID FETCHes complete in tag order; changes by another client are seen', async () => {
     const conn = await connect(dovecot, 'starttls');
@@ -138,7 +132,7 @@ describe('connection traffic against Dovecot', { timeout: 120_000 }, () => {
     for (const debug of [1, 2] as const) {
       for (const auth of [['LOGIN'], ['PLAIN']]) {
         const logger = recordingLogger();
-        const conn = await openConnection(optionsFor(dovecot, 'starttls', { debug, auth }), logger);
+        const conn = await openTracked(optionsFor(dovecot, 'starttls', { debug, auth }), logger);
         await conn.logout();
         logs.push(logger.lines.join('\n'));
       }

@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { type ConnectionOptions, ImapConnectionError, openConnection } from '../../src/imap/connection.js';
+import { type ConnectionOptions, ImapConnectionError } from '../../src/imap/connection.js';
 import { type FakeImapServer, type Step, startFakeImapServer } from '../helpers/fake-imap-server.js';
 import { sharedTestCa } from '../helpers/tls-ca.js';
+import { closeAll, openTracked } from './setup.js';
 
 const CAPS = 'IMAP4rev1 LITERAL+ QRESYNC CONDSTORE LIST-EXTENDED LIST-STATUS UIDPLUS';
 const PASSWORD = 'hunter2-password';
@@ -51,21 +52,21 @@ function isClosedWith(reason: string, pattern: RegExp) {
 }
 
 describe('connection faults (fake server)', { timeout: 30_000 }, () => {
-  after(() => Promise.all(servers.map((s) => s.close())));
+  after(async () => {
+    await closeAll();
+    await Promise.all(servers.map((s) => s.close()));
+  });
 
   test('STARTTLS required but not advertised: no credentials are ever written', async () => {
     const server = await fake([
       { send: '* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n' },
       { expectClose: true },
     ]);
-    await assert.rejects(
-      openConnection(options(server, { startTls: true })),
-      (error: ImapConnectionError) => {
-        assert.ok(error instanceof ImapConnectionError);
-        assert.equal(error.message, 'remote: STARTTLS is required but the server does not advertise it');
-        return true;
-      },
-    );
+    await assert.rejects(openTracked(options(server, { startTls: true })), (error: ImapConnectionError) => {
+      assert.ok(error instanceof ImapConnectionError);
+      assert.equal(error.message, 'remote: STARTTLS is required but the server does not advertise it');
+      return true;
+    });
     await server.finished;
     assert.equal(server.received().length, 0);
   });
@@ -91,7 +92,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     const opts = options(server, { startTls: true });
     opts.transport.tls = { verify: true, caFile: ca.caFile };
     await assert.rejects(
-      openConnection(opts),
+      openTracked(opts),
       isClosedWith('transport', /^remote: STARTTLS.* bytes of plaintext arrived after the STARTTLS reply/),
     );
     const received = server.received().toString('latin1');
@@ -107,7 +108,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
       ...preauthToReady.slice(1),
       { expect: /^\S+ LOGOUT$/, reply: (tag) => `* BYE bye\r\n${tag} OK done\r\n` },
     ]);
-    const connection = await openConnection(options(server));
+    const connection = await openTracked(options(server));
     assert.equal(connection.state, 'authenticated.ready');
     assert.equal((await connection.logout()).reason, 'logout');
     await server.finished;
@@ -119,7 +120,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
       { expectClose: true },
     ]);
     await assert.rejects(
-      openConnection(options(server)),
+      openTracked(options(server)),
       isClosedWith('incapable', /^remote: the server lacks the required capability UIDPLUS$/),
     );
   });
@@ -135,7 +136,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
       { expect: /^\S+ NOOP$/ },
       { close: 'end' },
     ]);
-    const connection = await openConnection(options(server));
+    const connection = await openTracked(options(server));
     await connection.select('INBOX');
     const body = await connection.fetchBody(1);
     assert.equal(body.size, 5000);
@@ -153,13 +154,33 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     assert.equal(connection.state, 'closed');
   });
 
+  test('nothing listening: one line naming the server and the address', async () => {
+    const server = await fake([]);
+    const port = server.port;
+    await server.close();
+    const opts = options(server);
+    opts.transport.port = port;
+    await assert.rejects(
+      openTracked(opts),
+      isClosedWith('transport', /^remote: cannot connect: .*127\.0\.0\.1/),
+    );
+  });
+
+  test('a BYE greeting ends the connection with the server text', async () => {
+    const server = await fake([{ send: '* BYE too many connections from your IP\r\n' }, { close: 'end' }]);
+    await assert.rejects(
+      openTracked(options(server)),
+      isClosedWith('bye', /^remote: too many connections from your IP$/),
+    );
+  });
+
   test('BYE during a command fails it with the server text', async () => {
     const server = await fake([
       ...preauthToReady,
       { expect: /^\S+ NOOP$/, reply: '* BYE server shutting down\r\n' },
       { close: 'end' },
     ]);
-    const connection = await openConnection(options(server));
+    const connection = await openTracked(options(server));
     await assert.rejects(connection.commands.noop(), isClosedWith('bye', /server shutting down/));
     assert.deepEqual(await connection.closed, { reason: 'bye', detail: 'remote: server shutting down' });
   });
@@ -172,7 +193,7 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
       'read -r line',
       'exit 3',
     ].join('; ');
-    const connection = await openConnection({
+    const connection = await openTracked({
       name: 'local',
       transport: { type: 'tunnel', command: script, tls: { verify: false } },
       timeouts: { greeting: 5_000, command: 5_000 },

@@ -1,7 +1,12 @@
 // Shared set-up for the connection runtime tests: ConnectionOptions for a test Dovecot reached
 // through its tunnel, plain TCP (STARTTLS) or imaps, and a logger that records every line.
 
-import type { ConnectionOptions, ImapLogger } from '../../src/imap/connection.js';
+import {
+  type ConnectionOptions,
+  type ImapConnection,
+  type ImapLogger,
+  openConnection,
+} from '../../src/imap/connection.js';
 import type { Dovecot } from '../helpers/dovecot.js';
 
 export type Via = 'tunnel' | 'starttls' | 'imaps';
@@ -48,4 +53,19 @@ export function message(subject: string, size = 0): Buffer {
   const line = 'abcdefghijklmnopqrstuvwxyz0123456789 the quick brown fox jumps over the lazy dog.\r\n';
   const lines = Math.max(1, Math.ceil((size - head.length) / line.length));
   return Buffer.from(head + line.repeat(lines));
+}
+
+const opened = new Set<ImapConnection>();
+
+/** openConnection, remembered so that `closeAll` can drop it even when a test failed midway. */
+export async function openTracked(options: ConnectionOptions, logger?: ImapLogger): Promise<ImapConnection> {
+  const connection = await openConnection(options, logger);
+  opened.add(connection);
+  return connection;
+}
+
+/** Drops every connection still open (a no-op for those that logged out). */
+export async function closeAll(): Promise<void> {
+  await Promise.all([...opened].map((c) => c.close()));
+  opened.clear();
 }

@@ -11,10 +11,16 @@ import { mailboxSyncLogic } from '../../src/sync/runtime/mailbox-actors.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
 import { makeScratchDir, removeScratchDir } from '../helpers/scratch.js';
 
-export interface Pair {
+/** What a sync run needs: both servers' tunnels and the database file. */
+export interface Endpoints {
+  local: { tunnelCommand: string };
+  remote: { tunnelCommand: string };
+  dbPath: string;
+}
+
+export interface Pair extends Endpoints {
   local: Dovecot;
   remote: Dovecot;
-  dbPath: string;
   stop(): Promise<void>;
 }
 
@@ -51,7 +57,7 @@ function tracingLogger(commands: string[]): ImapLogger {
 }
 
 /** Connects to both servers through their PREAUTH tunnels. */
-export async function connectPair(pair: Pair, commands: RunResult['commands']) {
+export async function connectPair(pair: Endpoints, commands: RunResult['commands']) {
   const connect = (side: 'local' | 'remote') =>
     openConnection(
       {
@@ -125,22 +131,27 @@ export async function onServer(server: Dovecot, commands: string[], mailbox = 'I
   }
 }
 
-/** UIDs of `mailbox` on a server with their flags (without \Recent), ascending. */
-export async function listUids(
-  server: Dovecot,
-  mailbox = 'INBOX',
-): Promise<Array<{ uid: number; flags: string[] }>> {
+export interface ListedMessage {
+  uid: number;
+  /** Sorted, without \\Recent. */
+  flags: string[];
+  messageId: string | null;
+}
+
+/** UIDs of `mailbox` on a server with their flags and Message-ID, ascending. */
+export async function listUids(server: Dovecot, mailbox = 'INBOX'): Promise<ListedMessage[]> {
   const pipe = await ImapPipe.open(server.tunnelCommand);
-  const found: Array<{ uid: number; flags: string[] }> = [];
+  const found: ListedMessage[] = [];
   try {
     await pipe.command(`EXAMINE "${mailbox}"`);
-    await pipe.command('UID FETCH 1:* (FLAGS)', {
+    await pipe.command('UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])', {
       onUntagged: (line) => {
         const m = /UID (\d+)/.exec(line);
         const f = /FLAGS \(([^)]*)\)/.exec(line);
+        const id = /Message-ID:\s*(<[^>]*>)/i.exec(line);
         if (m && f) {
           const flags = f[1]!.split(' ').filter((x) => x !== '' && x !== '\\Recent');
-          found.push({ uid: Number(m[1]), flags: flags.sort() });
+          found.push({ uid: Number(m[1]), flags: flags.sort(), messageId: id?.[1] ?? null });
         }
       },
     });

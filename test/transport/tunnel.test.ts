@@ -105,6 +105,18 @@ describe('tunnel transport', { timeout: 30_000 }, () => {
     assert.deepEqual((await closed).exit, { code: null, signal: 'SIGTERM' });
   });
 
+  test('close(): a command that ignores the end of its input is killed after a grace period', async () => {
+    const transport = await open({ type: 'tunnel', command: 'sleep 60' });
+    const closed = closedPromise(transport);
+    transport.onData(() => {});
+    transport.close();
+    assert.deepEqual(await closed, {
+      byUs: true,
+      exit: { code: null, signal: 'SIGTERM' },
+      message: 'tunnel command killed by signal SIGTERM',
+    });
+  });
+
   test('a command that cannot start rejects with a clear error', async () => {
     await assert.rejects(
       openTransport({ type: 'tunnel', command: '/nonexistent/imap -c x', tls: noTls }),

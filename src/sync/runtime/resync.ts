@@ -9,9 +9,11 @@ import { MAX_UID } from '../../protocol/sequence-set.js';
 import type { StateStore } from '../../store/index.js';
 import type { PendingAppend } from '../../store/types.js';
 import { type AppendIntent, planAdoption, type TargetMessage } from '../adopt.js';
+import { FlagStoreBuilder } from '../flag-stores.js';
+import { sameFlags, unionFlags } from '../flags.js';
 import { interruptedRows, type MessageState, planFullSync } from '../full-sync.js';
 import { type MappingRow, UidMapping } from '../mapping.js';
-import { otherSide, SIDES, type Side } from '../side.js';
+import { otherSide, type PerSide, SIDES, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
 import { copyMessages, listMessages, type MessageInfo } from './copy.js';
 import { faultPoint } from './fault.js';
@@ -185,18 +187,88 @@ export async function fullSync(
       return stores.reduce((n, s) => n + s.uids.length, 0) - refused.length;
     }),
   );
-  const copied = await Promise.all(
-    SIDES.map(async (source) => {
-      const uids = plan.replicate[source];
-      if (uids.length === 0) return 0;
-      const messages: MessageInfo[] = await listMessages(work.conns[source], work, source, uidPieces(uids));
-      return copyMessages(store, logger, work, source, messages);
-    }),
-  );
+  const copied = await replicate(store, logger, work, plan.replicate);
   const toSide = (side: Side) => ({
     expunged: plan.expunge[side].length,
     flagsUpdated: flagged[SIDES.indexOf(side)]!,
-    copied: copied[SIDES.indexOf(otherSide(side))]! + adopted[SIDES.indexOf(side)]!,
+    copied: copied[otherSide(side)] + adopted[SIDES.indexOf(side)]!,
   });
   return { counts: { toLocal: toSide('local'), toRemote: toSide('remote') } };
+}
+
+function identity(m: MessageInfo) {
+  return {
+    size: m.size,
+    internalDate: millis(m.internalDate),
+    ...(m.messageId === null ? {} : { messageId: m.messageId }),
+  };
+}
+
+/**
+ * Copies unmapped messages to the other side — except those present on both sides, whose mapping
+ * row was lost: the same size, date and Message-ID on both sides pairs them again (planAdoption)
+ * with the union of their flags, instead of duplicating each.
+ */
+async function replicate(
+  store: StateStore,
+  logger: SyncLogger,
+  work: MailboxWork,
+  uids: PerSide<number[]>,
+): Promise<PerSide<number>> {
+  const [local, remote] = await Promise.all(
+    SIDES.map((side) =>
+      uids[side].length === 0 ? [] : listMessages(work.conns[side], work, side, uidPieces(uids[side])),
+    ),
+  );
+  const listed = { local: local!, remote: remote! };
+  const pairing = planAdoption(
+    listed.local.map((m) => ({ sourceUid: m.uid, ...identity(m) })),
+    listed.remote.map((m) => ({ uid: m.uid, ...identity(m) })),
+  );
+  const paired = { local: new Set<number>(), remote: new Set<number>() };
+  if (pairing.adopt.length > 0) {
+    store.addMappings(
+      work.idx,
+      pairing.adopt.map((a) => [a.intent.sourceUid, a.targetUid] as const),
+    );
+    faultPoint();
+    const byUid = {
+      local: new Map(listed.local.map((m) => [m.uid, m])),
+      remote: new Map(listed.remote.map((m) => [m.uid, m])),
+    };
+    const stores = { local: new FlagStoreBuilder(), remote: new FlagStoreBuilder() };
+    for (const { intent, targetUid } of pairing.adopt) {
+      paired.local.add(intent.sourceUid);
+      paired.remote.add(targetUid);
+      const l = byUid.local.get(intent.sourceUid)!;
+      const r = byUid.remote.get(targetUid)!;
+      const union = unionFlags(l.flags, r.flags);
+      if (!sameFlags(union, l.flags)) stores.local.add(l.uid, union);
+      if (!sameFlags(union, r.flags)) stores.remote.add(r.uid, union);
+    }
+    logger.warn(
+      null,
+      work.names.local,
+      `paired again ${pairing.adopt.length} message(s) present on both sides without a mapping`,
+    );
+    await Promise.all(
+      SIDES.map((side) => {
+        const built = stores[side].build();
+        const tracker = work.trackers[side];
+        return built.length === 0 ? [] : storeFlags(work.conns[side], tracker, built, tracker.highestModseq);
+      }),
+    );
+  }
+  const [toRemote, toLocal] = await Promise.all(
+    SIDES.map((source) =>
+      copyMessages(
+        store,
+        logger,
+        work,
+        source,
+        listed[source].filter((m) => !paired[source].has(m.uid)),
+      ),
+    ),
+  );
+  return { remote: toRemote!, local: toLocal! };
 }
