@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ImapConnection } from '../../src/imap/connection.js';
+import { parseFingerprint, parseProxyUrl } from '../../src/transport/transport.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
 import { startSocks5Server } from '../helpers/socks5-server.js';
 import { closeAll, message, openTracked, optionsFor, recordingLogger } from './setup.js';
@@ -64,7 +65,10 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
     assert.match(logger.lines.join('\n'), /C: a\d+ LOGIN <redacted>/);
     assert.equal((await viaLogin.logout()).reason, 'logout');
     const pinned = optionsFor(dovecot, 'imaps');
-    pinned.transport.tls = { verify: false, fingerprints: [`sha256$${dovecot.spkiSha256}`] };
+    pinned.transport.tls = {
+      verify: false,
+      fingerprints: [parseFingerprint(`sha256$${dovecot.spkiSha256}`)],
+    };
     assert.equal((await (await openTracked(pinned)).logout()).reason, 'logout');
   });
 
@@ -95,7 +99,7 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
       ] as const) {
         const options = optionsFor(dovecot, 'imaps');
         options.transport.host = host;
-        options.transport.proxy = `${scheme}://proxyuser:proxypass@127.0.0.1:${proxy.port}`;
+        options.transport.proxy = parseProxyUrl(`${scheme}://proxyuser:proxypass@127.0.0.1:${proxy.port}`);
         const connection = await openTracked(options);
         assert.equal(connection.state, 'authenticated.ready');
         await connection.logout();
