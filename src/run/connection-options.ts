@@ -1,5 +1,5 @@
 // Maps a [local]/[remote] section of the configuration onto the IMAP connection runtime's options.
-import type { ProxyConfig, ServerConfig } from '../config/types.js';
+import type { ServerConfig } from '../config/types.js';
 import type { ConnectionOptions, DebugLevel } from '../imap/connection.js';
 import type { TransportOptions } from '../transport/transport.js';
 
@@ -16,7 +16,7 @@ export function connectionOptions(server: ServerConfig, flags: RunFlags): Connec
     type: server.type,
     tls: {
       verify: tls.verify,
-      fingerprints: tls.fingerprints.map((f) => `${f.algorithm}$${f.digest}`),
+      fingerprints: tls.fingerprints,
       servername: tls.servername,
       ...(tls.caFile !== undefined && { caFile: tls.caFile }),
       ...(tls.caPath !== undefined && { caPath: tls.caPath }),
@@ -34,7 +34,7 @@ export function connectionOptions(server: ServerConfig, flags: RunFlags): Connec
     transport.host = server.host;
     transport.port = server.port;
     transport.keepAlive = flags.watch;
-    if (server.proxy !== undefined) transport.proxy = proxyUrl(server.proxy);
+    if (server.proxy !== undefined) transport.proxy = server.proxy;
   }
   return {
     name: server.name,
@@ -46,14 +46,4 @@ export function connectionOptions(server: ServerConfig, flags: RunFlags): Connec
     compress: server.compress,
     debug: Math.min(flags.debug, 2) as DebugLevel,
   };
-}
-
-/** Back to the URL form the transport parses (the password may hold ':' and '@'). */
-function proxyUrl(proxy: ProxyConfig): string {
-  const userinfo =
-    proxy.username === undefined
-      ? ''
-      : `${proxy.username}${proxy.password === undefined ? '' : `:${proxy.password}`}@`;
-  const host = proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host;
-  return `${proxy.protocol}://${userinfo}${host}:${proxy.port}`;
 }

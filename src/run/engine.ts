@@ -68,7 +68,7 @@ async function run(
   try {
     ctx.store = StateStore.open(defaultDatabasePath(config, process.env), { create: !watching });
   } catch (error) {
-    logger.error(undefined, runtimeError(error).message);
+    logError(logger, runtimeError(error).message);
     return 1;
   }
   const runtime = createOrchestratorActors(ctx, {
@@ -118,9 +118,7 @@ async function run(
   try {
     actor.start();
     const { exitCode, summary } = await output;
-    if (summary.fatal !== null) {
-      for (const line of summary.fatal.message.split('\n')) logger.error(undefined, line);
-    }
+    if (summary.fatal !== null) for (const line of summary.fatal.message.split('\n')) logError(logger, line);
     if (input.command.name === 'sync' || input.command.name === 'repair') {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       logger.info(undefined, summaryLine(summary, seconds));
@@ -139,4 +137,11 @@ async function run(
     await runtime.servers.closeAll();
     ctx.close();
   }
+}
+
+/** An error line; one naming its server ("remote: …") is logged as that component's. */
+function logError(logger: Logger, line: string): void {
+  const side = /^(local|remote): /.exec(line);
+  if (side === null) logger.error(undefined, line);
+  else logger.error(side[1] as 'local' | 'remote', line.slice(side[0].length));
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { StateStore } from '../../src/store/index.js';
-import { mailboxList, Pair } from './harness.js';
+import { capabilitiesWithout, mailboxList, Pair } from './harness.js';
 
 const TIMEOUT = { timeout: 60_000 };
 
@@ -117,11 +117,7 @@ describe('global failures', TIMEOUT, () => {
   let pair: Pair;
 
   before(async () => {
-    // imap_capability replaces the advertised list: this one has everything but NOTIFY.
-    const capabilities =
-      'IMAP4rev1 SASL-IR LITERAL+ ENABLE IDLE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ' +
-      'CONDSTORE QRESYNC ESEARCH LIST-STATUS MOVE MULTIAPPEND';
-    pair = await Pair.start({ local: { extraConf: `imap_capability = ${capabilities}` } });
+    pair = await Pair.start({ local: { extraConf: capabilitiesWithout('NOTIFY') } });
     pair.writeConfig();
   });
   after(() => pair.stop());
@@ -163,6 +159,6 @@ describe('global failures', TIMEOUT, () => {
   test('--notify against a server without NOTIFY is a clear error naming it', async () => {
     const run = await pair.run(['--notify']);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /local: --notify needs a server with the NOTIFY extension/);
+    assert.match(run.stderr, /^local: ERROR: --notify needs a server with the NOTIFY extension/m);
   });
 });

@@ -172,3 +172,13 @@ export async function assertInSync(pair: Pair): Promise<void> {
   const [a, b] = await Promise.all([snapshotServer(pair.local), snapshotServer(pair.remote)]);
   assertIdentical(a, b, ['local', 'remote']);
 }
+
+const DOVECOT_CAPABILITIES =
+  'IMAP4rev1 SASL-IR LITERAL+ ENABLE IDLE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ' +
+  'LIST-STATUS NOTIFY CONDSTORE QRESYNC ESEARCH MOVE MULTIAPPEND';
+
+/** Dovecot configuration advertising the usual capabilities minus `missing` (imap_capability replaces the list). */
+export function capabilitiesWithout(missing: string): string {
+  const kept = DOVECOT_CAPABILITIES.split(' ').filter((c) => c !== missing);
+  return `imap_capability = ${kept.join(' ')}`;
+}

@@ -37,13 +37,13 @@ describe('remote over imaps', { timeout: 120_000 }, () => {
     pair.writeConfig({ remote: [...imaps, 'password = wrong'] });
     const run = await pair.run();
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^ERROR: remote: authentication refused/m);
+    assert.match(run.stderr, /^remote: ERROR: authentication refused/m);
   });
 
   test('a refused connection is one line naming the server', async () => {
     pair.writeConfig({ remote: ['type = imap', 'host = 127.0.0.1', 'port = 1', 'STARTTLS = NO'] });
     const run = await pair.run();
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^ERROR: remote: .*(refused|ECONNREFUSED)/m);
+    assert.match(run.stderr, /^remote: ERROR: .*(refused|ECONNREFUSED)/m);
   });
 });

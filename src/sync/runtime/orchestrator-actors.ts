@@ -18,7 +18,7 @@ import { applyPlan, planChanges } from './reconcile.js';
 import { type OpenConnection, Servers } from './servers.js';
 
 export interface OrchestratorRuntimeOptions {
-  /** Opens and locks the state database (StateStore.open); throws a StoreError. */
+  /** The locked state database (StateStore.open); may throw a StoreError. */
   openStore(): StateStore;
   openConnection: OpenConnection;
   listing: ListingConfig & { ignore?: RegExp };
