@@ -63,9 +63,17 @@ describe('--watch and --notify', { timeout: 120_000 }, () => {
       // Both servers acknowledged NOTIFY SET: from now on they push changes.
       await output.waitFor(/local: S: \S+ OK NOTIFY/);
       await output.waitFor(/remote: S: \S+ OK NOTIFY/);
-      const mark = output.mark;
+      let mark = output.mark;
       await saveMessage(pair.remote, 'INBOX', 'pushed');
       await output.waitFor(/INBOX: copied 1 to local, 0 to remote/, mark);
+      // A mailbox created on one side (a PERSONAL MailboxName event) is created on the other,
+      // and mail saved in it afterwards follows (it joined the NOTIFY mailbox set).
+      mark = output.mark;
+      await pair.local.doveadm(['mailbox', 'create', 'Fresh']);
+      await output.waitFor(/remote\(Fresh\): Created mailbox Fresh/, mark);
+      mark = output.mark;
+      await saveMessage(pair.local, 'Fresh', 'in-fresh');
+      await output.waitFor(/Fresh: copied 0 to local, 1 to remote/, mark);
     } finally {
       child.kill('SIGTERM');
     }
