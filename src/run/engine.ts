@@ -43,7 +43,10 @@ function commandOf(inv: Invocation): Command {
   }
 }
 
-export function createRunEngine(mailboxSync: MailboxSyncFactory = mailboxSyncLogic): RunEngine {
+/** A RunEngine that needs no more than the invocation, configuration and logger. */
+export type Engine = (inv: Invocation, config: Config, logger: Logger) => Promise<number>;
+
+export function createRunEngine(mailboxSync: MailboxSyncFactory = mailboxSyncLogic): Engine & RunEngine {
   return (inv, config, logger) => run(inv, config, logger, mailboxSync);
 }
 
