@@ -1,0 +1,133 @@
+// `npm run bench`: compares our interimap with the Perl InterIMAP 0.5.7 on the scenarios of
+// bench/scenarios.ts, each on fresh servers, and prints median wall time, CPU, peak RSS, write bursts
+// and the Perl/ours wall-time ratio. Exits non-zero when any run failed or left the servers different.
+import { parseArgs } from 'node:util';
+import { lowerBoundScenario } from './lower-bound.js';
+import type { RunResult } from './pair.js';
+import { CpuAccounting, ensureGnuTime, median, TOOLS, type Tool } from './runner.js';
+import { type BenchContext, BenchFailure, SCENARIOS, type Scenario } from './scenarios.js';
+
+interface Row {
+  scenario: Scenario;
+  tool: Tool;
+  outcome: { runs: RunResult[] } | { failure: string };
+}
+
+const USAGE =
+  'usage: sync-bench [--tools=perl,ours] [--scenarios=1,2,3,4,5] [--runs=N] [--scale=1]\n' +
+  SCENARIOS.map((s) => `  ${s.group}: ${s.label}`).join('\n');
+
+function parseOptions(): { tools: Tool[]; groups: Set<number>; context: Omit<BenchContext, 'cpu'> } {
+  const { values } = parseArgs({
+    options: {
+      tools: { type: 'string', default: 'perl,ours' },
+      scenarios: { type: 'string', default: '1,2,3,4,5,6' },
+      runs: { type: 'string', default: '3' },
+      scale: { type: 'string', default: '1' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const tools = values.tools.split(',').map((name) => {
+    const tool = TOOLS[name as Tool['name']];
+    if (!tool) throw new Error(`sync-bench: unknown tool '${name}' in --tools (perl, ours)`);
+    return tool;
+  });
+  const groups = new Set(values.scenarios.split(',').map(Number));
+  if ([...groups].some((g) => !Number.isInteger(g) || g < 1)) {
+    throw new Error(`sync-bench: --scenarios wants numbers like 1,3,4, not '${values.scenarios}'`);
+  }
+  const runs = Number(values.runs);
+  const scale = Number(values.scale);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`sync-bench: --runs must be a positive integer`);
+  if (!(scale > 0 && scale <= 1)) throw new Error(`sync-bench: --scale must be in (0, 1]`);
+  return { tools, groups, context: { runs, scale } };
+}
+
+const seconds = (s: number) => `${s.toFixed(s < 10 ? 3 : 2)} s`;
+const mebibytes = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
+
+function formatTable(rows: Row[]): string {
+  const header = ['scenario', 'tool', 'wall (median)', 'CPU', 'peak RSS', 'bursts', 'perl/ours'];
+  const medianWall = (row: Row | undefined) =>
+    row && 'runs' in row.outcome ? median(row.outcome.runs.map((r) => r.wallSeconds)) : undefined;
+  const cells = (row: Row): string[] => {
+    const name = `${row.scenario.group}. ${row.scenario.label}`;
+    if ('failure' in row.outcome) return [name, row.tool.name];
+    const runs = row.outcome.runs;
+    const bursts = runs.map((r) => r.bursts).filter((b): b is number => b !== undefined);
+    const perl = medianWall(rows.find((r) => r.scenario === row.scenario && r.tool.name === 'perl'));
+    const ratio =
+      row.tool.name === 'ours' && perl !== undefined ? `${(perl / medianWall(row)!).toFixed(2)}×` : '';
+    return [
+      name,
+      row.tool.name,
+      seconds(medianWall(row)!),
+      seconds(median(runs.map((r) => r.cpuSeconds))),
+      mebibytes(Math.max(...runs.map((r) => r.maxRssKiB))),
+      bursts.length > 0 ? String(median(bursts)) : '',
+      ratio,
+    ];
+  };
+  const table = rows.map(cells);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => (line[i] ?? '').length)));
+  const format = (line: string[]) =>
+    line.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  // A failed cell prints its reason where the figures would be.
+  const lines = rows.map((row, i) =>
+    'failure' in row.outcome ? `${format(table[i]!)}  ${row.outcome.failure}` : format(table[i]!),
+  );
+  return [format(header), ...lines].join('\n');
+}
+
+async function main(): Promise<number> {
+  const { tools, groups, context } = parseOptions();
+  ensureGnuTime();
+  const cpu = CpuAccounting.create();
+  if (!cpu) {
+    process.stderr.write(
+      'sync-bench: cgroup cpuacct not writable: CPU includes tunnel servers reaped by the tool\n',
+    );
+  }
+  const scenarios = [...SCENARIOS, ...(lowerBoundScenario ? [lowerBoundScenario] : [])].filter((s) =>
+    groups.has(s.group),
+  );
+  const rows: Row[] = [];
+  try {
+    for (const scenario of scenarios) {
+      for (const tool of tools) {
+        process.stderr.write(`… ${scenario.group}. ${scenario.label}: ${tool.name}\n`);
+        try {
+          const runs = await scenario.run(tool, { ...context, ...(cpu && { cpu }) });
+          rows.push({ scenario, tool, outcome: { runs } });
+        } catch (error) {
+          if (!(error instanceof BenchFailure)) throw error;
+          process.stderr.write(`!!! ${scenario.group}. ${scenario.label}: ${tool.name} ${error.message}\n`);
+          rows.push({
+            scenario,
+            tool,
+            outcome: { failure: `${tool.name}: ${error.message.split('\n')[0]!.replace(/:$/, '')}` },
+          });
+        }
+      }
+    }
+  } finally {
+    cpu?.remove();
+  }
+  const scale = context.scale === 1 ? '' : `, scale ${context.scale}`;
+  process.stdout.write(`\nsync benchmark (${context.runs} run(s) per cell${scale})\n${formatTable(rows)}\n`);
+  const failed = rows.filter((r) => 'failure' in r.outcome).length;
+  if (failed > 0) process.stdout.write(`\n${failed} cell(s) FAILED\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`sync-bench: ${error.message}\n`);
+    process.exit(2);
+  },
+);
