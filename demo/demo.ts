@@ -1,6 +1,6 @@
 // `npm run demo`: interimap between two throw-away Dovecot servers. Fills them with generated mail,
 // synchronizes, changes flags and deletes, adds messages on both sides, synchronizes again, then checks
-// that both servers hold the same mail. Everything lives in one temp directory, removed at the end.
+// that both servers hold the same mail. Everything lives in temp directories, removed at the end.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyChanges, type ChangePlan, planChanges, type ServerChanges } from '../bench/changes.js';
