@@ -3,7 +3,7 @@
 // that both servers hold the same mail. Everything lives in temp directories, removed at the end.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyChanges, type ChangePlan, planChanges, type ServerChanges } from '../bench/changes.js';
+import { applyChanges, planChanges } from '../bench/changes.js';
 import { type Corpus, corpusMessageCount, loadCorpus, makeCorpus } from '../test/helpers/corpus.js';
 import { type Dovecot, startDovecot } from '../test/helpers/dovecot.js';
 import {
@@ -13,6 +13,7 @@ import {
   snapshotServer,
 } from '../test/helpers/mail-compare.js';
 import { makeScratchDir, removeScratchDir } from '../test/helpers/scratch.js';
+import { type ChangeSummary, messagesAfter, summarizeChanges } from './change-summary.js';
 import { configText, type RemoteTls } from './config-file.js';
 import { ensureDovecot } from './ensure-dovecot.js';
 import { killRuns, runInterimap, type ToolRun } from './run-interimap.js';
@@ -71,33 +72,19 @@ function showRun(run: ToolRun): void {
   if (run.code !== 0) throw new Error(`interimap exited with code ${run.code}`);
 }
 
-function count(changes: ServerChanges, what: 'flags' | 'expunge' | 'append'): number {
-  let n = 0;
-  for (const change of changes.values()) n += what === 'append' ? change.append.length : change[what].size;
-  return n;
-}
-
-function conflicts(plan: ChangePlan): number {
-  let n = 0;
-  for (const [mailbox, local] of plan.local) {
-    const remote = plan.remote.get(mailbox);
-    for (const id of local.flags.keys()) if (remote?.flags.has(id)) n++;
-  }
-  return n;
-}
-
-function describeChanges(plan: ChangePlan): void {
-  for (const [side, changes, flag] of [
-    ['local ', plan.local, '\\Seen'],
-    ['remote', plan.remote, '\\Flagged'],
+/** planChanges toggles \Seen on the local side and \Flagged on the remote one. */
+function describeChanges(summary: ChangeSummary): void {
+  for (const [side, counts, flag] of [
+    ['local ', summary.local, '\\Seen'],
+    ['remote', summary.remote, '\\Flagged'],
   ] as const) {
     say(
-      `      ${side}: ${count(changes, 'flags')} messages get ${flag} toggled, ` +
-        `${count(changes, 'expunge')} are deleted, ${count(changes, 'append')} new ones arrive`,
+      `      ${side}: ${counts.flagged} messages get ${flag} toggled, ` +
+        `${counts.expunged} are deleted, ${counts.appended} new ones arrive`,
     );
   }
   say(
-    `      ${conflicts(plan)} messages are changed on both sides: interimap warns and gives them the union ` +
+    `      ${summary.conflicts} messages are changed on both sides: interimap warns and gives them the union ` +
       'of both flag lists.',
   );
 }
@@ -182,20 +169,15 @@ async function demo(): Promise<void> {
   showRun(await runInterimap(config, [], env));
 
   const plan = planChanges(localCorpus, CHANGE_FRACTION);
+  const summary = summarizeChanges(plan);
   step(5, 'Changes on both sides, then a second run');
-  describeChanges(plan);
+  describeChanges(summary);
   await Promise.all([applyChanges(local, plan.local), applyChanges(remote, plan.remote)]);
   showRun(await runInterimap(config, [], env));
 
   step(6, 'Comparing both servers message by message (body, flags, internal date)');
-  const expected =
-    corpusMessageCount(localCorpus) +
-    corpusMessageCount(remoteCorpus) -
-    count(plan.local, 'expunge') -
-    count(plan.remote, 'expunge') +
-    count(plan.local, 'append') +
-    count(plan.remote, 'append');
-  await verify(names.size, expected);
+  const before = corpusMessageCount(localCorpus) + corpusMessageCount(remoteCorpus);
+  await verify(names.size, messagesAfter(before, summary));
   await cleanUp();
   say(`\nServers stopped, ${workDir} removed. Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
