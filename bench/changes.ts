@@ -104,7 +104,7 @@ export async function applyChanges(server: { tunnelCommand: string }, changes: S
   try {
     const delimiter = await hierarchyDelimiter(pipe);
     for (const [mutf7, change] of changes) {
-      const name = serverMailboxName({ name: mutf7, mutf7, messages: [] }, delimiter);
+      const name = serverMailboxName(mutf7, delimiter);
       await pipe.command(`SELECT ${quoted(name)}`);
       const uids = await uidsByMessageId(pipe);
       const stores = [...change.flags].map(([id, flags]) =>

@@ -24,6 +24,7 @@ interface Pending extends CommandOptions {
 }
 
 const LITERAL_AT_END = /\{(\d+)\}$/;
+const GREETING_TIMEOUT_MS = 10_000;
 
 function collectingSink(): LiteralSink {
   const chunks: Buffer[] = [];
@@ -58,22 +59,28 @@ export class ImapPipe {
     });
     child.stdin.on('error', (error) => this.fail(new Error(`imap pipe: write failed: ${error.message}`)));
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code) => {
+      // 'close', not 'exit': the server's last output (LOGOUT's tagged OK) may still be unread at 'exit'.
+      child.once('close', (code) => {
         this.fail(new Error(`imap pipe: server exited (${code}) ${this.stderr.trim()}`));
         resolve(code);
       });
     });
   }
 
-  /** Spawns `command` through /bin/sh and waits for its PREAUTH greeting. */
+  /** Spawns `command` through /bin/sh and waits (at most GREETING_TIMEOUT_MS) for its PREAUTH greeting. */
   static async open(command: string): Promise<ImapPipe> {
     const pipe = new ImapPipe(spawn('/bin/sh', ['-c', command], { stdio: 'pipe' }));
+    let timer: NodeJS.Timeout | undefined;
     const line = await new Promise<string>((resolve, reject) => {
       pipe.greeting = resolve;
       pipe.exited.then(() => reject(pipe.failure));
+      timer = setTimeout(() => resolve('(no greeting)'), GREETING_TIMEOUT_MS);
     });
-    if (!line.startsWith('* PREAUTH'))
-      throw new Error(`imap pipe: expected a PREAUTH greeting, got: ${line}`);
+    clearTimeout(timer);
+    if (!line.startsWith('* PREAUTH')) {
+      pipe.child.kill('SIGKILL');
+      throw new Error(`imap pipe: expected a PREAUTH greeting from '${command}', got: ${line}`);
+    }
     return pipe;
   }
 

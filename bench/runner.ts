@@ -3,9 +3,12 @@
 // (GNU time's %M). Also writes the INI config both tools read, and medians over several runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const GNU_TIME = '/usr/bin/time';
+/** Our CLI, compiled next to this file (dist/bench/runner.js → dist/src/cli/main.js). */
+const OUR_CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const CPUACCT_ROOT = '/sys/fs/cgroup/cpuacct';
 /** A run taking longer than this is killed and reported as failed. */
 const DEFAULT_TIMEOUT_MS = 600_000;
@@ -19,7 +22,7 @@ export const TOOLS: Record<Tool['name'], Tool> = {
   perl: { name: 'perl', argv: (config) => ['/usr/bin/interimap', `--config=${config}`] },
   ours: {
     name: 'ours',
-    argv: (config) => [process.execPath, resolve('dist/src/cli/main.js'), `--config=${config}`],
+    argv: (config) => [process.execPath, OUR_CLI, `--config=${config}`],
   },
 };
 

@@ -51,13 +51,23 @@ const seconds = (s: number) => `${s.toFixed(s < 10 ? 3 : 2)} s`;
 const mebibytes = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
 
 function formatTable(rows: Row[]): string {
-  const header = ['scenario', 'tool', 'wall (median)', 'CPU', 'peak RSS', 'bursts', 'perl/ours'];
+  const header = [
+    'scenario',
+    'tool',
+    'wall (median)',
+    'wall min–max',
+    'CPU',
+    'peak RSS',
+    'bursts',
+    'perl/ours',
+  ];
   const medianWall = (row: Row | undefined) =>
     row && 'runs' in row.outcome ? median(row.outcome.runs.map((r) => r.wallSeconds)) : undefined;
   const cells = (row: Row): string[] => {
     const name = `${row.scenario.group}. ${row.scenario.label}`;
     if ('failure' in row.outcome) return [name, row.tool.name];
     const runs = row.outcome.runs;
+    const walls = runs.map((r) => r.wallSeconds);
     const bursts = runs.map((r) => r.bursts).filter((b): b is number => b !== undefined);
     const perl = medianWall(rows.find((r) => r.scenario === row.scenario && r.tool.name === 'perl'));
     const ratio =
@@ -66,6 +76,7 @@ function formatTable(rows: Row[]): string {
       name,
       row.tool.name,
       seconds(medianWall(row)!),
+      walls.length > 1 ? `${Math.min(...walls).toFixed(2)}–${Math.max(...walls).toFixed(2)}` : '',
       seconds(median(runs.map((r) => r.cpuSeconds))),
       mebibytes(Math.max(...runs.map((r) => r.maxRssKiB))),
       bursts.length > 0 ? String(median(bursts)) : '',

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { corpusMessageCount, makeCorpus, renderMessage } from '../helpers/corpus.js';
+import { corpusMessageCount, makeCorpus, renderMessage, serverMailboxName } from '../helpers/corpus.js';
 
 function corpusDigest(seed: number): string {
   const hash = createHash('sha256');
@@ -54,6 +54,11 @@ describe('corpus', () => {
     assert.equal(byName.get('Work/Réunions'), 'Work/R&AOk-unions');
     assert.equal(byName.get('Work/Clients/Acme & Co'), 'Work/Clients/Acme &- Co');
     assert.equal(byName.get('日本語/メモ'), '&ZeVnLIqe-/&MOEw4g-');
+    assert.equal(serverMailboxName('Work/R&AOk-unions', '.'), 'Work.R&AOk-unions');
+    assert.throws(
+      () => serverMailboxName('Lists/node.js', '.'),
+      /'Lists\/node.js' contains the server delimiter '.'/,
+    );
     const flags = new Set(corpus.mailboxes.flatMap((m) => m.messages.flatMap((x) => x.flags)));
     assert.ok(flags.has('\\Seen'));
   });

@@ -303,11 +303,12 @@ export function corpusMessageCount(corpus: Corpus): number {
   return corpus.mailboxes.reduce((n, m) => n + m.messages.length, 0);
 }
 
-/** The server's name for a corpus mailbox: '/' replaced by the server's hierarchy delimiter. */
-export function serverMailboxName(mailbox: CorpusMailbox, delimiter: string): string {
-  const parts = mailbox.mutf7.split('/');
+/** The server's name for a corpus mailbox (its modified UTF-7 name): '/' replaced by the server's
+ * hierarchy delimiter. */
+export function serverMailboxName(mutf7: string, delimiter: string): string {
+  const parts = mutf7.split('/');
   if (delimiter !== '/' && parts.some((p) => p.includes(delimiter))) {
-    throw new Error(`corpus: mailbox '${mailbox.name}' contains the server delimiter '${delimiter}'`);
+    throw new Error(`corpus: mailbox '${mutf7}' contains the server delimiter '${delimiter}'`);
   }
   return parts.join(delimiter);
 }
@@ -360,7 +361,7 @@ export async function loadCorpus(server: { tunnelCommand: string }, corpus: Corp
   const pipe = await ImapPipe.open(server.tunnelCommand);
   try {
     const delimiter = await hierarchyDelimiter(pipe);
-    const names = corpus.mailboxes.map((m) => serverMailboxName(m, delimiter));
+    const names = corpus.mailboxes.map((m) => serverMailboxName(m.mutf7, delimiter));
     const setup = names.flatMap((name) => [
       ...(name.toUpperCase() === 'INBOX' ? [] : [pipe.command(`CREATE ${quoted(name)}`)]),
       pipe.command(`SUBSCRIBE ${quoted(name)}`),

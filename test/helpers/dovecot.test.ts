@@ -64,9 +64,10 @@ describe('dovecot harness', { timeout: 30_000 }, () => {
     }
   });
 
-  test('"." delimiter and a second user with its own store', async () => {
+  test('"." delimiter, no plugins, and a second user with its own store', async () => {
     const dovecot = await startDovecot({
       delimiter: '.',
+      plugins: false,
       users: [
         { name: 'alice', password: 'a' },
         { name: 'bob', password: 'b' },
@@ -75,11 +76,17 @@ describe('dovecot harness', { timeout: 30_000 }, () => {
     try {
       await dovecot.doveadm(['mailbox', 'create', 'only-bob'], { user: 'bob' });
       const tunnel = spawnRawTunnel(dovecot.tunnelCommandFor('alice'));
-      assert.match(await tunnel.imap.nextLine(), /^\* PREAUTH .* Logged in as alice$/);
+      const greeting = await tunnel.imap.nextLine();
+      assert.match(greeting, /^\* PREAUTH .* Logged in as alice$/);
+      assert.doesNotMatch(greeting, /COMPRESS=DEFLATE/); // NOTIFY: Dovecot 2.3 advertises it regardless
       const list = await tunnel.imap.command('LIST "" "*"');
       assert.deepEqual(list.untagged, ['* LIST (\\HasNoChildren) "." INBOX']);
       await tunnel.close();
       assert.throws(() => dovecot.tunnelCommandFor('carol'), /no such test user 'carol'/);
+      await assert.rejects(
+        startDovecot({ users: [{ name: 'a b', password: 'x' }] }),
+        /user 'a b': name must be/,
+      );
     } finally {
       await dovecot.stop();
     }

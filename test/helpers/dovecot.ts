@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { configText, opensslConfText } from './dovecot-conf.js';
 import { freePorts } from './ports.js';
 import { makeScratchDir, removeScratchDir } from './scratch.js';
 import { type ServerCert, sharedTestCa } from './tls-ca.js';
@@ -27,7 +28,7 @@ export interface DovecotOptions {
   loginDisabledPlaintext?: boolean;
   /** Hierarchy separator of the inbox namespace (default '/'). */
   delimiter?: '/' | '.';
-  /** zlib + notify plugins: COMPRESS=DEFLATE and NOTIFY (default true). */
+  /** mail_plugins zlib notify + imap_zlib (default true); false drops COMPRESS=DEFLATE (NOTIFY stays). */
   plugins?: boolean;
   /** Mail users (default one: test/secret). The first one is `user`/`password`. */
   users?: { name: string; password: string }[];
@@ -123,79 +124,6 @@ process.once('exit', () => {
   for (const master of running) master.kill('SIGKILL');
 });
 
-function configText(o: {
-  dir: string;
-  account: MailAccount;
-  options: DovecotOptions;
-  ports?: { imap: number; imaps: number };
-  cert?: ServerCert;
-}): string {
-  const { dir, account, options } = o;
-  const lines = [
-    `base_dir = ${dir}/run`,
-    `state_dir = ${dir}/state`,
-    `log_path = ${dir}/dovecot.log`,
-    'protocols = imap',
-    `mail_location = sdbox:${dir}/mail/%u:INDEX=${dir}/index/%u`,
-    `mail_uid = ${account.uid}`,
-    `mail_gid = ${account.gid}`,
-    'first_valid_uid = 1',
-    `mail_fsync = ${options.fsync ? 'optimized' : 'never'}`,
-    // `ssl = required` alone still advertises AUTH=PLAIN before TLS; this adds LOGINDISABLED.
-    `disable_plaintext_auth = ${options.loginDisabledPlaintext || options.sslRequired ? 'yes' : 'no'}`,
-    // Login lines record the SNI name and TLS protocol, so tests can check them server-side.
-    'login_log_format_elements = user=<%u> sni=<%{local_name}> %k',
-    'passdb {',
-    '  driver = passwd-file',
-    `  args = scheme=PLAIN ${dir}/passwd`,
-    '}',
-    'userdb {',
-    '  driver = static',
-    `  args = uid=${account.uid} gid=${account.gid} home=${dir}/home/%u`,
-    '}',
-    'namespace inbox {',
-    '  inbox = yes',
-    `  separator = ${options.delimiter ?? '/'}`,
-    '}',
-  ];
-  if (options.plugins ?? true) {
-    lines.push(
-      'mail_plugins = $mail_plugins zlib notify',
-      'protocol imap {',
-      '  mail_plugins = $mail_plugins imap_zlib',
-      '}',
-    );
-  }
-  if (o.cert) {
-    lines.push(
-      `ssl = ${options.sslRequired ? 'required' : 'yes'}`,
-      `ssl_cert = <${o.cert.certFile}`,
-      `ssl_key = <${o.cert.keyFile}`,
-    );
-    if (options.tlsMaxProtocol) {
-      writeFileSync(
-        join(dir, 'openssl.cnf'),
-        'openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n' +
-          `[sys]\nMaxProtocol = ${options.tlsMaxProtocol}\n`,
-      );
-      lines.push(`import_environment = $import_environment OPENSSL_CONF=${dir}/openssl.cnf`);
-    }
-  } else {
-    lines.push('ssl = no');
-  }
-  if (o.ports) {
-    lines.push(
-      'listen = 127.0.0.1, 127.0.0.2',
-      'service imap-login {',
-      `  inet_listener imap {\n    port = ${o.ports.imap}\n  }`,
-      `  inet_listener imaps {\n    port = ${o.ports.imaps}\n    ssl = yes\n  }`,
-      '}',
-    );
-  }
-  if (options.extraConf) lines.push(options.extraConf);
-  return `${lines.join('\n')}\n`;
-}
-
 /** Resolves once the master's imap-login sends a greeting (it waits for auth to be ready). */
 async function waitForGreeting(port: number, master: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
@@ -232,10 +160,37 @@ function stopMaster(master: ChildProcess): Promise<void> {
   });
 }
 
+/** Runs `dovecot -F` (killed with us: parent-death signal) and resolves once it greets on `port`. */
+async function startMaster(conf: string, port: number): Promise<ChildProcess> {
+  let output = '';
+  const master = spawn('setpriv', ['--pdeathsig', 'SIGKILL', 'dovecot', '-F', '-c', conf], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(master);
+  master.on('exit', () => running.delete(master));
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  master.stdout!.on('data', collect);
+  master.stderr!.on('data', collect);
+  try {
+    await waitForGreeting(port, master, () => output);
+  } catch (error) {
+    await stopMaster(master);
+    throw error;
+  }
+  return master;
+}
+
 export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
   const account = await ensureMailAccount();
   const users = options.users ?? [{ name: 'test', password: 'secret' }];
   if (users.length === 0) throw new Error('startDovecot: users must not be empty');
+  const badUser = users.find((u) => !/^[A-Za-z0-9._-]+$/.test(u.name) || /[:\n]/.test(u.password));
+  if (badUser)
+    throw new Error(
+      `startDovecot: user '${badUser.name}': name must be [A-Za-z0-9._-]+, no ':' in passwords`,
+    );
   const first = users[0]!;
   const tls = options.tls === true || options.certificate !== undefined;
   const tcp = tls || options.tcp === true;
@@ -258,18 +213,36 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
 
     const ca = tls ? await sharedTestCa() : undefined;
     const cert = ca ? (options.certificate ?? (await defaultServerCert())) : undefined;
-    const ports = tcp ? await freePorts(2) : undefined;
+    if (options.tlsMaxProtocol)
+      writeFileSync(join(dir, 'openssl.cnf'), opensslConfText(options.tlsMaxProtocol));
     const conf = join(dir, 'dovecot.conf');
-    writeFileSync(
-      conf,
-      configText({
-        dir,
-        account,
-        options,
-        ...(ports && { ports: { imap: ports[0]!, imaps: tls ? ports[1]! : 0 } }),
-        ...(cert && { cert }),
-      }),
-    );
+    const writeConf = (ports?: number[]) =>
+      writeFileSync(
+        conf,
+        configText({
+          dir,
+          account,
+          options,
+          ...(ports && { ports: { imap: ports[0]!, imaps: tls ? ports[1]! : 0 } }),
+          ...(cert && { cert }),
+        }),
+      );
+    let ports: number[] | undefined;
+    if (tcp) {
+      // Another test process may take a port between freePorts() and Dovecot's bind: retry then.
+      for (let attempt = 1; ; attempt++) {
+        ports = await freePorts(2);
+        writeConf(ports);
+        try {
+          master = await startMaster(conf, ports[0]!);
+          break;
+        } catch (error) {
+          if (attempt === 3 || !/Address already in use/.test((error as Error).message)) throw error;
+        }
+      }
+    } else {
+      writeConf();
+    }
 
     const envFor = (user: string) => ['env', `USER=${user}`, `HOME=${dir}/home/${user}`];
     const knownUser = (user: string) => {
@@ -278,20 +251,6 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     };
     const tunnelCommandFor = (user: string) =>
       [...account.runAs, ...envFor(knownUser(user)), IMAP_BINARY, '-c', conf].join(' ');
-
-    if (ports) {
-      let output = '';
-      const m = spawn('dovecot', ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-      master = m;
-      running.add(m);
-      m.on('exit', () => running.delete(m));
-      const collect = (chunk: Buffer) => {
-        output += chunk.toString();
-      };
-      m.stdout!.on('data', collect);
-      m.stderr!.on('data', collect);
-      await waitForGreeting(ports[0]!, m, () => output);
-    }
 
     let stopped: Promise<void> | undefined;
     const instance: Dovecot = {
@@ -317,7 +276,8 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       doveadm(args, { user = first.name, input } = {}) {
         const argv = [...account.runAs, ...envFor(knownUser(user)), 'doveadm', '-c', conf, ...args];
         return new Promise((resolve, reject) => {
-          const child = execFile(argv[0]!, argv.slice(1), { encoding: 'buffer' }, (error, stdout, stderr) => {
+          const options = { encoding: 'buffer' as const, maxBuffer: 1 << 30 };
+          const child = execFile(argv[0]!, argv.slice(1), options, (error, stdout, stderr) => {
             if (error)
               reject(new Error(`doveadm ${args.join(' ')}: ${stderr.toString().trim() || error.message}`));
             else resolve(stdout.toString());

@@ -1,0 +1,27 @@
+// The `host` option: a name to resolve, or an IP literal (bare, or in [brackets] to force that reading).
+
+import { isIP } from 'node:net';
+import { TransportError } from './errors.js';
+
+export interface Host {
+  /** What to connect to and check the certificate against: a name, or an IP without brackets. */
+  address: string;
+  /** True for IP literals: no name resolution, no SNI by default, IP SAN check. */
+  ipLiteral: boolean;
+}
+
+export function parseHost(host: string): Host {
+  if (host.startsWith('[')) {
+    const inner = host.endsWith(']') ? host.slice(1, -1) : '';
+    if (isIP(inner) === 0) throw new TransportError(`host '${host}': not an IP literal in [brackets]`);
+    return { address: inner, ipLiteral: true };
+  }
+  if (host === '' || /[\s/]/.test(host))
+    throw new TransportError(`host '${host}': not a host name or IP address`);
+  return { address: host, ipLiteral: isIP(host) !== 0 };
+}
+
+/** host:port, bracketing IPv6 addresses. */
+export function hostPort(host: Host, port: number): string {
+  return isIP(host.address) === 6 ? `[${host.address}]:${port}` : `${host.address}:${port}`;
+}

@@ -1,0 +1,273 @@
+// The one Transport implementation: a socket or a tunnel's pipes at the bottom, optionally TLS over the
+// socket (STARTTLS), optionally raw deflate on top (COMPRESS); raw byte counters; one close report.
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { TransportError } from './errors.js';
+import { secureSocket, type TlsClient } from './tls.js';
+import type { TunnelProcess } from './tunnel.js';
+import type { Transport, TransportClosed } from './types.js';
+
+const CLOSE_GRACE_MS = 2_000;
+
+/** The lowest layer: a socket, or a tunnel's two pipes, with its raw byte counters. */
+export type Link =
+  | { kind: 'socket'; socket: Socket; label: string; tls: TlsClient }
+  | { kind: 'tunnel'; child: TunnelProcess; label: string };
+
+export class StreamTransport implements Transport {
+  private input: Readable;
+  private output: Writable;
+  private secure: TLSSocket | undefined;
+  private inflater: InflateRaw | undefined;
+  private deflater: DeflateRaw | undefined;
+  private flushQueued = false;
+  private receiver: ((chunk: Buffer) => void) | undefined;
+  private drainListener: (() => void) | undefined;
+  private closeListener: ((closed: TransportClosed) => void) | undefined;
+  private closed: TransportClosed | undefined;
+  private closing = false;
+  private paused = false;
+  private failure: TransportError | undefined;
+  private tunnelRead = 0;
+  private tunnelWritten = 0;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private linkGone = false;
+  /** Set while a STARTTLS handshake runs: writes wait here. */
+  private heldDuringHandshake: Buffer[] | undefined;
+
+  constructor(private readonly link: Link) {
+    if (link.kind === 'socket') {
+      this.input = link.socket;
+      this.output = link.socket;
+    } else {
+      this.input = link.child.stdout;
+      this.output = link.child.stdin;
+      link.child.on('close', (code, signal) => this.finish({ code, signal }));
+      // After a successful spawn only kill() can fail; its exit is still what gets reported.
+      link.child.on('error', (error) => {
+        this.failure ??= new TransportError(`${link.label}: ${error.message}`);
+      });
+      // EPIPE after the command died: its exit is what gets reported.
+      link.child.stdin.on('error', () => {});
+    }
+    this.attach();
+  }
+
+  /** Listens to the current input/output; reading stays paused until a receiver is set. */
+  private attach(): void {
+    this.input.pause();
+    this.input.on('data', this.onInput);
+    this.output.on('drain', this.onOutputDrain);
+    this.input.on('error', this.onError);
+    // A socket's close is taken from the top stream, which closes after delivering all its data.
+    if (this.link.kind === 'socket') this.input.on('close', this.onSocketClose);
+    if (this.receiver && !this.paused) this.input.resume();
+  }
+
+  /** Before STARTTLS. The raw socket keeps its 'error' listener: it must never emit one unhandled. */
+  private detach(): void {
+    this.input.off('data', this.onInput);
+    this.output.off('drain', this.onOutputDrain);
+    this.input.off('close', this.onSocketClose);
+  }
+
+  private readonly onSocketClose = () => this.finish();
+
+  private readonly onInput = (chunk: Buffer) => {
+    if (this.link.kind === 'tunnel') this.tunnelRead += chunk.length;
+    if (this.inflater) this.inflater.write(chunk);
+    else this.receiver?.(chunk);
+  };
+
+  private readonly onOutputDrain = () => {
+    if (this.deflater) this.deflater.resume();
+    else this.drainListener?.();
+  };
+
+  private readonly onError = (error: Error) => {
+    this.failure ??=
+      error instanceof TransportError ? error : new TransportError(`${this.link.label}: ${error.message}`);
+    this.destroyLink();
+  };
+
+  /** Fails the transport while detached (during STARTTLS): no close event will come to report it. */
+  private abort(error: TransportError): never {
+    this.onError(error);
+    this.finish();
+    throw error;
+  }
+
+  /** Writes to the lowest layer, counting tunnel bytes (sockets count their own). */
+  private writeOut(data: Buffer): boolean {
+    if (this.link.kind === 'tunnel') this.tunnelWritten += data.length;
+    return this.output.write(data);
+  }
+
+  write(data: Buffer): boolean {
+    if (this.linkGone || this.closing) return false;
+    if (this.heldDuringHandshake) {
+      // Plaintext must not reach the socket mid-handshake: hold it, and signal drain once secure.
+      this.heldDuringHandshake.push(data);
+      return false;
+    }
+    if (!this.deflater) return this.writeOut(data);
+    const room = this.deflater.write(data);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.deflater?.flush(constants.Z_SYNC_FLUSH);
+      });
+    }
+    return room;
+  }
+
+  onData(receiver: (chunk: Buffer) => void): void {
+    this.receiver = receiver;
+    if (!this.paused) this.resume();
+  }
+
+  onDrain(listener: () => void): void {
+    this.drainListener = listener;
+  }
+
+  onClose(listener: (closed: TransportClosed) => void): void {
+    this.closeListener = listener;
+    if (this.closed) listener(this.closed);
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.input.pause();
+    this.inflater?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (!this.receiver) return;
+    this.inflater?.resume();
+    this.input.resume();
+  }
+
+  async startTls(remainder?: Buffer): Promise<void> {
+    const link = this.link;
+    if (link.kind !== 'socket' || this.secure) {
+      throw new TransportError(`${link.label}: STARTTLS needs a plain TCP connection`);
+    }
+    if (this.deflater) throw new TransportError(`${link.label}: STARTTLS after COMPRESS is not allowed`);
+    this.detach();
+    // Bytes already read from the socket but not yet delivered count as injected plaintext too.
+    const pending = (remainder?.length ?? 0) + link.socket.readableLength;
+    if (pending > 0) {
+      this.abort(
+        new TransportError(
+          `${link.label}: ${pending} bytes of plaintext arrived after the STARTTLS reply, before the handshake; refusing them`,
+        ),
+      );
+    }
+    this.heldDuringHandshake = [];
+    try {
+      this.secure = await secureSocket(link.socket, link.tls);
+    } catch (error) {
+      this.abort(error as TransportError);
+    }
+    this.input = this.secure;
+    this.output = this.secure;
+    this.attach();
+    const held = this.heldDuringHandshake;
+    this.heldDuringHandshake = undefined;
+    if (held.length > 0) {
+      for (const data of held) this.writeOut(data);
+      this.drainListener?.();
+    }
+  }
+
+  startCompression(remainder?: Buffer): void {
+    if (this.deflater) throw new TransportError(`${this.link.label}: compression is already active`);
+    // Ending the stream at close must not demand a final deflate block (the server never sends one).
+    const inflater = createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH });
+    // Level 1: measured on 20 MB of text lines, 67 MB/s for ratio 0.257 against 28 MB/s and 0.250 at the
+    // default level 6; a large upload must not be CPU-bound on our side.
+    const deflater = createDeflateRaw({ level: constants.Z_BEST_SPEED });
+    const corrupt = (error: Error) =>
+      this.onError(new TransportError(`${this.link.label}: COMPRESS stream error: ${error.message}`));
+    inflater.on('data', (chunk: Buffer) => this.receiver?.(chunk));
+    inflater.on('error', corrupt);
+    deflater.on('data', (chunk: Buffer) => {
+      if (!this.writeOut(chunk)) deflater.pause(); // resumed by onOutputDrain
+    });
+    deflater.on('drain', () => this.drainListener?.());
+    deflater.on('error', corrupt);
+    deflater.on('end', () => this.output.end());
+    if (this.paused) inflater.pause();
+    this.inflater = inflater;
+    this.deflater = deflater;
+    if (remainder && remainder.length > 0) inflater.write(remainder);
+  }
+
+  close(): void {
+    if (this.linkGone || this.closing) return;
+    this.closing = true;
+    // end() on the deflater flushes it and then ends the output (see its 'end' handler).
+    if (this.deflater) this.deflater.end();
+    else this.output.end();
+    this.closeTimer = setTimeout(() => this.destroyLink(), CLOSE_GRACE_MS);
+  }
+
+  private destroyLink(): void {
+    if (this.link.kind === 'socket') this.link.socket.destroy();
+    else this.link.child.kill();
+  }
+
+  /** The link is gone; reports the close once any data still being inflated has been delivered. */
+  private finish(exit?: TransportClosed['exit']): void {
+    if (this.linkGone) return;
+    this.linkGone = true;
+    clearTimeout(this.closeTimer);
+    this.deflater?.destroy();
+    const report = () => this.report(exit);
+    if (this.inflater && !this.failure) {
+      // Inflation runs off the main thread: the last chunks may still be in flight.
+      this.inflater.once('close', report);
+      this.inflater.end();
+    } else {
+      this.inflater?.destroy();
+      report();
+    }
+  }
+
+  private report(exit: TransportClosed['exit']): void {
+    if (this.closed) return;
+    const closed: TransportClosed = { byUs: this.closing, message: this.closeMessage(exit) };
+    if (this.failure) closed.error = this.failure;
+    if (exit) closed.exit = exit;
+    this.closed = closed;
+    this.closeListener?.(closed);
+  }
+
+  private closeMessage(exit: TransportClosed['exit']): string {
+    if (this.failure) return this.failure.message;
+    if (exit) {
+      if (exit.signal) return `tunnel command killed by signal ${exit.signal}`;
+      return `tunnel command exited with status ${exit.code}`;
+    }
+    return this.closing ? 'connection closed' : 'connection closed by the server';
+  }
+
+  get bytesRead(): number {
+    return this.link.kind === 'socket' ? this.link.socket.bytesRead : this.tunnelRead;
+  }
+
+  get bytesWritten(): number {
+    return this.link.kind === 'socket' ? this.link.socket.bytesWritten : this.tunnelWritten;
+  }
+
+  describe(): string {
+    const parts = [this.link.label];
+    if (this.secure) parts.push(this.secure.getProtocol() ?? 'TLS', this.secure.getCipher().name);
+    if (this.deflater) parts.push('+DEFLATE');
+    return parts.join(' ');
+  }
+}

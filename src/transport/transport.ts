@@ -1,0 +1,60 @@
+// The transport: the only code that touches sockets and processes. openTransport() yields a byte
+// duplex over TCP (imap), TLS (imaps), a SOCKS5 proxy, or a tunnel command's stdin/stdout, which can
+// later be switched to TLS (STARTTLS) and to raw deflate (COMPRESS=DEFLATE). It knows nothing of IMAP.
+//
+// Usage: register onData/onClose (reading starts with the first onData), write() bytes and honour its
+// false return with onDrain; after the server's OK to STARTTLS call startTls(parserRemainder), after its
+// OK to COMPRESS call startCompression(parserRemainder). onClose fires exactly once.
+
+import { type Socket, connect as tcpConnect } from 'node:net';
+import { TransportError } from './errors.js';
+import { type Host, hostPort, parseHost } from './host.js';
+import { connectThroughProxy } from './proxy.js';
+import { StreamTransport } from './stream-transport.js';
+import { prepareTls } from './tls.js';
+import { spawnTunnel } from './tunnel.js';
+import type { Transport, TransportOptions } from './types.js';
+
+export { TransportError } from './errors.js';
+export { type ProxySpec, parseProxyUrl } from './proxy.js';
+export { type Pin, parseFingerprint, type TlsOptions } from './tls.js';
+export { splitTunnelCommand, type TunnelCommand } from './tunnel.js';
+export type { Transport, TransportClosed, TransportOptions } from './types.js';
+
+const DEFAULT_PORTS = { imap: 143, imaps: 993 };
+
+function tcpSocket(host: Host, port: number, label: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host: host.address, port });
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+    const onError = (error: Error) =>
+      reject(new TransportError(`cannot connect to ${label}: ${error.message}`));
+    socket.once('error', onError);
+  });
+}
+
+export async function openTransport(options: TransportOptions): Promise<Transport> {
+  if (options.type === 'tunnel') {
+    if (options.command === undefined) throw new TransportError('type=tunnel needs a command');
+    const child = await spawnTunnel(options.command, options.nullStderr === true);
+    return new StreamTransport({ kind: 'tunnel', child, label: `tunnel '${options.command}'` });
+  }
+  const host = parseHost(options.host ?? 'localhost');
+  const port = options.port ?? DEFAULT_PORTS[options.type];
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TransportError(`invalid port '${port}'`);
+  const target = hostPort(host, port);
+  const label = `${options.type}://${target}`;
+  // Settings errors (unreadable CA file, bad pin or cipher) come before any network activity.
+  const tls = await prepareTls(host, options.tls);
+  const socket = options.proxy
+    ? await connectThroughProxy(options.proxy, host, port)
+    : await tcpSocket(host, port, target);
+  socket.setNoDelay(true); // pipelined commands must not wait for delayed ACKs (Nagle)
+  if (options.keepAlive) socket.setKeepAlive(true);
+  const transport = new StreamTransport({ kind: 'socket', socket, label, tls });
+  if (options.type === 'imaps') await transport.startTls();
+  return transport;
+}
