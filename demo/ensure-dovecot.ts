@@ -6,16 +6,22 @@ import { existsSync } from 'node:fs';
 const BINARIES = ['/usr/lib/dovecot/imap', '/usr/sbin/dovecot', '/usr/bin/doveadm'];
 const PACKAGES = ['dovecot-imapd', 'dovecot-core'];
 
-function installed(): boolean {
-  return BINARIES.every((file) => existsSync(file));
+export interface DovecotCheck {
+  /** Files that must exist (default: the imap binary, the master, doveadm). */
+  binaries?: readonly string[];
+  /** Whether we may install packages (default: running as root). */
+  root?: boolean;
 }
 
 /** Returns an error message when Dovecot is missing and cannot be installed; undefined when ready. */
-export function ensureDovecot(say: (line: string) => void): string | undefined {
+export function ensureDovecot(say: (line: string) => void, check: DovecotCheck = {}): string | undefined {
+  const binaries = check.binaries ?? BINARIES;
+  const installed = () => binaries.every((file) => existsSync(file));
   if (installed()) return undefined;
   const command = `apt-get install -y ${PACKAGES.join(' ')}`;
-  if (process.getuid?.() !== 0) {
-    return `Dovecot is not installed (${BINARIES[0]} is missing). Install it, e.g. with: sudo ${command}`;
+  if (!(check.root ?? process.getuid?.() === 0)) {
+    const missing = binaries.filter((file) => !existsSync(file)).join(', ');
+    return `Dovecot is not installed (missing: ${missing}). Install it, e.g. with: sudo ${command}`;
   }
   say(`Dovecot is not installed: running ${command} ...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -27,5 +33,5 @@ export function ensureDovecot(say: (line: string) => void): string | undefined {
     const r = spawnSync('apt-get', argv, { env, stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) return `apt-get ${argv.join(' ')} failed: install ${PACKAGES.join(' ')} by hand`;
   }
-  return installed() ? undefined : `installing ${PACKAGES.join(' ')} did not provide ${BINARIES.join(', ')}`;
+  return installed() ? undefined : `installing ${PACKAGES.join(' ')} did not provide ${binaries.join(', ')}`;
 }
