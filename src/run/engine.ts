@@ -43,7 +43,10 @@ function commandOf(inv: Invocation): Command {
   }
 }
 
-export function createRunEngine(mailboxSync: MailboxSyncFactory = mailboxSyncLogic): RunEngine {
+/** A RunEngine that needs no more than the invocation, configuration and logger. */
+export type Engine = (inv: Invocation, config: Config, logger: Logger) => Promise<number>;
+
+export function createRunEngine(mailboxSync: MailboxSyncFactory = mailboxSyncLogic): Engine & RunEngine {
   return (inv, config, logger) => run(inv, config, logger, mailboxSync);
 }
 
@@ -72,7 +75,6 @@ async function run(
     return 1;
   }
   const runtime = createOrchestratorActors(ctx, {
-    openStore: () => ctx.store,
     openConnection: (side) =>
       openConnection(
         connectionOptions(config[side], { debug: inv.debug, watch: watching }),
@@ -87,22 +89,9 @@ async function run(
     notify: inv.notify ? { changed: () => send({ type: 'notify.changed' }) } : null,
     connectionLost: (error) => send({ type: 'connection.lost', error }),
   });
-  const mailboxName = (output: MailboxSyncOutput) =>
-    ctx.mailboxes.get(output.mailbox)?.local ?? output.mailbox.replaceAll('\0', '/');
   const machine = orchestratorMachine.provide({
     actors: { ...runtime.actors, mailboxSync: mailboxSync(ctx) },
-    actions: {
-      reportProgress: (_, output: MailboxSyncOutput) => {
-        if (output.status === 'failed')
-          logger.error(undefined, `mailbox ${mailboxName(output)}: ${output.error.message}`);
-        else {
-          const counts = describeCounts(output.counts);
-          if (counts !== null) logger.info(undefined, `mailbox ${mailboxName(output)}: ${counts}`);
-        }
-      },
-      logReconnect: (_, { attempt, delayMs }: { attempt: number; delayMs: number }) =>
-        logger.warn(undefined, `connection lost; reconnecting in ${delayMs / 1000}s (attempt ${attempt})`),
-    },
+    actions: progressActions(logger, ctx),
   });
   const actor = createActor(machine, { input });
   send = (event) => actor.send(event);
@@ -144,4 +133,22 @@ function logError(logger: Logger, line: string): void {
   const side = /^(local|remote): /.exec(line);
   if (side === null) logger.error(undefined, line);
   else logger.error(side[1] as 'local' | 'remote', line.slice(side[0].length));
+}
+
+/** The chart's logging actions: one line per finished mailbox worth it, one per reconnect. */
+function progressActions(logger: Logger, ctx: RunContext) {
+  const mailboxName = (output: MailboxSyncOutput) =>
+    ctx.mailboxes.get(output.mailbox)?.local ?? output.mailbox.replaceAll('\0', '/');
+  return {
+    reportProgress: (_: unknown, output: MailboxSyncOutput) => {
+      if (output.status === 'failed') {
+        logger.error(undefined, `mailbox ${mailboxName(output)}: ${output.error.message}`);
+        return;
+      }
+      const counts = describeCounts(output.counts);
+      if (counts !== null) logger.info(undefined, `mailbox ${mailboxName(output)}: ${counts}`);
+    },
+    logReconnect: (_: unknown, { attempt, delayMs }: { attempt: number; delayMs: number }) =>
+      logger.warn(undefined, `connection lost; reconnecting in ${delayMs / 1000}s (attempt ${attempt})`),
+  };
 }

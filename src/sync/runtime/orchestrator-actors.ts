@@ -5,7 +5,6 @@ import { fromPromise } from 'xstate';
 import type { ListingOutcome, OrchestratorActorContracts, SyncError } from '../../../machines/contracts.js';
 import type { PromiseActors } from '../../../machines/placeholders.js';
 import type { ImapConnection } from '../../imap/connection.js';
-import type { StateStore } from '../../store/index.js';
 import { type MailboxListPlan, planMailboxList, type SyncTarget } from '../mailbox-list.js';
 import { toWireName } from '../names.js';
 import { SIDES } from '../side.js';
@@ -18,8 +17,6 @@ import { applyPlan, planChanges } from './reconcile.js';
 import { type OpenConnection, Servers } from './servers.js';
 
 export interface OrchestratorRuntimeOptions {
-  /** The locked state database (StateStore.open); may throw a StoreError. */
-  openStore(): StateStore;
   openConnection: OpenConnection;
   listing: ListingConfig & { ignore?: RegExp };
   /** --notify: NOTIFY SET after each listing; `changed` is called on every server report. */
@@ -86,11 +83,9 @@ export function createOrchestratorActors(
   };
 
   const actors: PromiseActors<OrchestratorActorContracts> = {
-    openDatabase: fromPromise(() =>
-      step(() => {
-        ctx.store = options.openStore();
-      }),
-    ),
+    // The runtime opens and locks the database before it starts the chart (the mailbox actors
+    // bind the store when they are created); this step only checks that it did.
+    openDatabase: fromPromise(() => step(() => ctx.store.transaction(() => undefined))),
     // Both sides always: MAILBOX arguments of --delete/--rename are in the local delimiter, which
     // only the local server can tell, even when only the remote server is a target.
     connectServers: fromPromise(({ input }) =>

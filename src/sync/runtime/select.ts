@@ -3,14 +3,13 @@
 import type { MailboxSyncInput, SelectedSide, SelectOutcome } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
 import { normalizeSequenceRanges } from '../../protocol/sequence-set.js';
-import type { SequenceRanges } from '../../protocol/types.js';
 import type { QresyncParams, SelectResult } from '../../session/commands.js';
 import type { SideState } from '../../store/types.js';
 import { interruptedRows } from '../full-sync.js';
 import { type PerSide, SIDES, type Side } from '../side.js';
 import { ascending } from '../uid-set.js';
 import { SideTracker } from './tracker.js';
-import { loadMapping, type MailboxWork, type WorkTable } from './work.js';
+import { loadMapping, type MailboxWork, Mutex, type WorkTable } from './work.js';
 
 /** RFC 7162 §3.2.5.2 sample: the highest known UIDs, at most 1024 of them in about 256 bytes. */
 const SAMPLE_UIDS = 1024;
@@ -25,15 +24,15 @@ export function seqMatchSample(sortedUids: readonly number[]): QresyncParams['se
   const count = sortedUids.length;
   if (count === 0) return undefined;
   const picked: number[] = [];
-  let ranges: SequenceRanges = [];
+  let chars = 0;
   for (let i = count - 1; i >= 0 && picked.length < SAMPLE_UIDS; i--) {
-    picked.push(sortedUids[i]!);
-    const next = normalizeSequenceRanges(picked);
-    if (next.length * 22 > SAMPLE_CHARS && next.length > ranges.length) {
-      picked.pop();
-      break;
+    const uid = sortedUids[i]!;
+    // A UID right below the last one picked extends its range; another starts a new `a:b` item.
+    if (picked.at(-1) !== uid + 1) {
+      if (chars >= SAMPLE_CHARS) break;
+      chars += 2 * String(uid).length + 2;
     }
-    ranges = next;
+    picked.push(uid);
   }
   return { seqs: [[count - picked.length + 1, count]], uids: normalizeSequenceRanges(picked) };
 }
@@ -135,6 +134,7 @@ export async function selectMailbox<C extends ImapConnection>(
     uidNext: { local: local.uidNext, remote: remote.uidNext },
     firstPass: { local: true, remote: true },
     appendedSince: { local: null, remote: null },
+    largeBody: new Mutex(),
     detach: () => {
       for (const detach of detachers) detach();
     },

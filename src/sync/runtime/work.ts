@@ -26,6 +26,8 @@ export interface MailboxWork<C extends ImapConnection = ImapConnection> {
   firstPass: PerSide<boolean>;
   /** HIGHESTMODSEQ seen before our latest APPENDs to the side, when not yet re-read. */
   appendedSince: PerSide<bigint | null>;
+  /** Held while a large body streams between the lane's servers (see copy.ts). */
+  largeBody: Mutex;
   /** Stops routing unsolicited responses to the trackers. */
   detach: () => void;
 }
@@ -70,4 +72,19 @@ export function loadMapping(store: StateStore, idx: number): UidMapping {
 /** [local, remote] pairs from (source UID, target UID) as the store wants them. */
 export function pairOf(target: Side, source: number, dest: number): [number, number] {
   return target === 'remote' ? [source, dest] : [dest, source];
+}
+
+/** A FIFO lock: acquire() resolves with the release function once every earlier holder released. */
+export class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+
+  async acquire(): Promise<() => void> {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    return release;
+  }
 }
