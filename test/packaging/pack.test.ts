@@ -1,12 +1,15 @@
 // The npm package as a user gets it: `npm pack` on a copy of the project (so its prepack build runs
 // without touching our dist/), then `npm install -g` of the tarball into a private prefix, which
-// builds better-sqlite3 from source; the installed command must start, and its native module load.
+// builds better-sqlite3 from source; the installed command must start, load its native module and sync.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { corpusMessageCount, loadCorpus, makeCorpus } from '../helpers/corpus.js';
+import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
+import { assertIdentical, snapshotServer } from '../helpers/mail-compare.js';
 import { makeScratchDir, removeScratchDir } from '../helpers/scratch.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -117,6 +120,33 @@ describe('npm package', { timeout: INSTALL_TIMEOUT_MS + 300_000 }, () => {
       "process.stdout.write(db.prepare('select sqlite_version() as v').get().v);";
     const r = ok(await run(process.execPath, ['--input-type=module', '-e', script], home), 'better-sqlite3');
     assert.match(r.stdout, /^3\.\d+\.\d+$/);
+  });
+
+  test('the installed command synchronizes two Dovecot servers', async () => {
+    const servers: Dovecot[] = [];
+    try {
+      servers.push(await startDovecot());
+      servers.push(await startDovecot());
+      const [local, remote] = servers as [Dovecot, Dovecot];
+      const corpus = makeCorpus({ seed: 5, mailboxes: 3, messages: 20, medianSize: 800, largeFraction: 0 });
+      await loadCorpus(local, corpus);
+      const config = join(work, 'config');
+      const tunnel = (server: Dovecot) => ['type = tunnel', `command = ${server.tunnelCommand}`];
+      const text = [
+        `database = ${join(work, 'state.db')}`,
+        '[local]',
+        ...tunnel(local),
+        '[remote]',
+        ...tunnel(remote),
+      ];
+      writeFileSync(config, `${text.join('\n')}\n`);
+      ok(await run(join(prefix, 'bin', 'interimap'), [`--config=${config}`], work), 'interimap');
+      const [a, b] = await Promise.all([snapshotServer(local), snapshotServer(remote)]);
+      assertIdentical(a, b, ['local', 'remote']);
+      assert.equal([...b.values()].flat().length, corpusMessageCount(corpus));
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
   });
 
   test('the manual is installed as interimap(1)', () => {
