@@ -25,7 +25,7 @@ const REMOTE_CORPUS = { seed: 7, mailboxes: 12, messages: 12, medianSize: 1500, 
 /** Share of the messages whose flags change, that are deleted, and of new ones, on each side. */
 const CHANGE_FRACTION = 0.02;
 /** Tool output lines shown in full up to this many; longer outputs show their head and tail. */
-const SHOWN_LINES = 40;
+const SHOWN_LINES = 60;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 // Piped into `head`: stop printing, but still finish and clean up.
