@@ -1,12 +1,13 @@
 // The RunEngine behind `interimap`: configuration → connection options and SyncContext, the
 // orchestrator chart with the runtime's actors provided, SIGINT/SIGTERM as its `shutdown` event,
 // and the exit code, error lines and summary line of the run.
-import { createActor } from 'xstate';
+import { type Actor, createActor } from 'xstate';
 import type {
   Command,
   MailboxSyncOutput,
   OrchestratorInput,
   OrchestratorOutput,
+  RunSummary,
 } from '../../machines/contracts.js';
 import {
   type MailboxSyncLogic,
@@ -26,7 +27,7 @@ import { createOrchestratorActors } from '../sync/runtime/orchestrator-actors.js
 import { connectionOptions } from './connection-options.js';
 import { imapLogger, syncLogger } from './loggers.js';
 import { RunContext } from './run-context.js';
-import { describeCounts, summaryLine } from './summary.js';
+import { describeCounts, summaryLine, summarySince } from './summary.js';
 
 /** The mailbox actors' logic for a context (src/sync/runtime/mailbox-actors.ts). */
 export type MailboxSyncFactory = (ctx: SyncContext<ImapConnection>) => MailboxSyncLogic;
@@ -95,6 +96,12 @@ async function run(
   });
   const actor = createActor(machine, { input });
   send = (event) => actor.send(event);
+  if (watching) {
+    logCycles(actor, logger);
+    whenWaiting(actor, () =>
+      runtime.beforeWaiting().catch((error: unknown) => logError(logger, runtimeError(error).message)),
+    );
+  }
   const output = new Promise<OrchestratorOutput>((resolve, reject) => {
     actor.subscribe({
       complete: () => resolve(actor.getSnapshot().output!),
@@ -145,10 +152,42 @@ function progressActions(logger: Logger, ctx: RunContext) {
         logger.error(undefined, `mailbox ${mailboxName(output)}: ${output.error.message}`);
         return;
       }
+      // The mailbox runtime logs what it did as it goes; this is the total, for --debug.
       const counts = describeCounts(output.counts);
-      if (counts !== null) logger.info(undefined, `mailbox ${mailboxName(output)}: ${counts}`);
+      if (counts !== null) logger.debug(undefined, `mailbox ${mailboxName(output)}: ${counts}`);
     },
     logReconnect: (_: unknown, { attempt, delayMs }: { attempt: number; delayMs: number }) =>
       logger.warn(undefined, `connection lost; reconnecting in ${delayMs / 1000}s (attempt ${attempt})`),
   };
+}
+
+/** Calls `enter` each time the chart starts waiting for the next cycle. */
+function whenWaiting(actor: Actor<typeof orchestratorMachine>, enter: () => void): void {
+  let previous: unknown;
+  actor.subscribe((snapshot) => {
+    if (snapshot.value === 'waiting' && previous !== 'waiting') enter();
+    previous = snapshot.value;
+  });
+}
+
+/** --watch: one summary line per cycle that synchronized a mailbox, as the cycle ends. */
+function logCycles(actor: Actor<typeof orchestratorMachine>, logger: Logger): void {
+  let before: RunSummary | undefined;
+  let started = process.hrtime.bigint();
+  let previous: unknown;
+  actor.subscribe((snapshot) => {
+    before ??= snapshot.context.summary;
+    const state = snapshot.value;
+    if (state === previous) return;
+    if (state === 'listing' && previous !== 'reconciling') started = process.hrtime.bigint();
+    if (state === 'waiting') {
+      const cycle = summarySince(snapshot.context.summary, before);
+      before = snapshot.context.summary;
+      if (cycle.mailboxes.synced + cycle.mailboxes.failed > 0) {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        logger.info(undefined, `cycle ${cycle.cycles}: ${summaryLine(cycle, seconds)}`);
+      }
+    }
+    previous = state;
+  });
 }

@@ -33,17 +33,17 @@ describe('--watch and --notify', { timeout: 120_000 }, () => {
     const done = finished(child);
     try {
       await saveMessage(pair.local, 'INBOX', 'watched');
-      await output.waitFor(/INBOX: copied 0 to local, 1 to remote/);
+      await output.waitFor(/messages copied 0 to local, 1 to remote/);
       let mark = output.mark;
       process.kill(tunnelPid(child.pid!, pair.local.dir), 'SIGKILL');
       await output.waitFor(/connection lost; reconnecting in 1s/, mark);
       mark = output.mark;
       await saveMessage(pair.remote, 'INBOX', 'after-reconnect');
-      await output.waitFor(/INBOX: copied 1 to local, 0 to remote/, mark);
+      await output.waitFor(/messages copied 1 to local, 0 to remote/, mark);
       // INBOX stays selected between cycles: its LIST-STATUS must still see new mail.
       mark = output.mark;
       await saveMessage(pair.remote, 'INBOX', 'while-selected');
-      await output.waitFor(/INBOX: copied 1 to local, 0 to remote/, mark);
+      await output.waitFor(/messages copied 1 to local, 0 to remote/, mark);
       // A second instance cannot take the database the first one holds.
       const second = await pair.run();
       assert.equal(second.code, 1);
@@ -67,7 +67,7 @@ describe('--watch and --notify', { timeout: 120_000 }, () => {
       await output.waitFor(/remote: S: \S+ OK NOTIFY/);
       let mark = output.mark;
       await saveMessage(pair.remote, 'INBOX', 'pushed');
-      await output.waitFor(/INBOX: copied 1 to local, 0 to remote/, mark);
+      await output.waitFor(/messages copied 1 to local, 0 to remote/, mark);
       // A mailbox created on one side (a PERSONAL MailboxName event) is created on the other,
       // and mail saved in it afterwards follows (it joined the NOTIFY mailbox set).
       mark = output.mark;
@@ -75,7 +75,7 @@ describe('--watch and --notify', { timeout: 120_000 }, () => {
       await output.waitFor(/remote\(Fresh\): Created mailbox Fresh/, mark);
       mark = output.mark;
       await saveMessage(pair.local, 'Fresh', 'in-fresh');
-      await output.waitFor(/Fresh: copied 0 to local, 1 to remote/, mark);
+      await output.waitFor(/messages copied 0 to local, 1 to remote/, mark);
     } finally {
       child.kill('SIGTERM');
     }
@@ -96,7 +96,7 @@ describe('SIGTERM during a sync', { timeout: 120_000 }, () => {
   after(() => pair.stop());
 
   test('stops at a checkpoint; the next run completes without a loss or a duplicate', async () => {
-    const child = pair.spawn();
+    const child = pair.spawn(['--debug']);
     const output = new OutputWatch(child);
     const done = finished(child);
     await output.waitFor(/mailbox \S+: copied/);

@@ -29,6 +29,8 @@ export interface OrchestratorRuntimeOptions {
 export interface OrchestratorRuntime {
   actors: PromiseActors<OrchestratorActorContracts>;
   servers: Servers;
+  /** --notify: to call as the chart starts waiting (see NotifyWatch.unselect). */
+  beforeWaiting(): Promise<void>;
 }
 
 export function createOrchestratorActors(
@@ -56,7 +58,8 @@ export function createOrchestratorActors(
 
   const listMailboxes = async ({ mailboxes, repair }: { mailboxes: string[]; repair: boolean }) => {
     const lane = servers.first;
-    const { listings, delimiters } = await listBothServers(lane, options.listing, mailboxes);
+    const list = () => listBothServers(lane, options.listing, mailboxes);
+    const { listings, delimiters } = await (watch ? watch.listing(list) : list());
     // A version-0 database needs both delimiters before it can be read (src/store).
     if (ctx.store.upgradePending) ctx.store.upgradeSchema(delimiters.local, delimiters.remote);
     plan = planMailboxList({
@@ -68,17 +71,7 @@ export function createOrchestratorActors(
     });
     const outcome = outcomeOf(plan, repair, (name) => ctx.store.findMailbox(dbCell(name))?.idx);
     ctx.mailboxes = new Map(outcome.targets.map((t) => [t.dbName, t]));
-    if (watch && outcome.listing.abort === null) {
-      const watched = [...plan.sync.map((t) => t.dbName), ...plan.unchanged.map((u) => u.dbName)];
-      await Promise.all(
-        SIDES.map((side) =>
-          watch.watch(
-            lane[side],
-            watched.map((name) => toWireName(name, plan!.namespaces[side], side)),
-          ),
-        ),
-      );
-    }
+    if (watch) await Promise.all(SIDES.map((side) => watch.watch(lane[side])));
     return outcome.listing;
   };
 
@@ -119,7 +112,11 @@ export function createOrchestratorActors(
       guarded(() => renameMailbox(ctx, servers.first, references, input)),
     ),
   };
-  return { actors, servers };
+  const beforeWaiting = async () => {
+    if (watch && ctx.lanes.length > 0)
+      await Promise.all(SIDES.map((side) => watch.unselect(servers.first[side])));
+  };
+  return { actors, servers, beforeWaiting };
 }
 
 /**
