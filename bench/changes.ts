@@ -11,7 +11,7 @@ import {
   Rng,
   serverMailboxName,
 } from '../test/helpers/corpus.js';
-import { ImapPipe, quoted } from './imap-pipe.js';
+import { ImapPipe, quoted } from '../test/helpers/imap-pipe.js';
 
 export interface MailboxChanges {
   /** Message-ID → the complete new flag list. */

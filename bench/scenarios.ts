@@ -15,7 +15,7 @@ import { type PairOptions, type RunOptions, type RunResult, ServerPair } from '.
 import type { CpuAccounting, Tool } from './runner.js';
 
 export interface BenchContext {
-  /** 1 = 20 mailboxes / 10,000 messages / ~190 MiB; 0.1 = a tenth of the messages. */
+  /** 1 = 20 mailboxes / 10,000 messages / ~185 MiB; 0.1 = a tenth of the messages. */
   scale: number;
   runs: number;
   cpu?: CpuAccounting;

@@ -19,11 +19,13 @@ import { defaultDatabasePath } from '../config/paths.js';
 import type { Config } from '../config/types.js';
 import { type ImapConnection, openConnection } from '../imap/connection.js';
 import type { Logger } from '../log/logger.js';
+import type { Progress } from '../progress/progress.js';
 import { StateStore } from '../store/index.js';
 import type { SyncContext } from '../sync/runtime/context.js';
 import { runtimeError } from '../sync/runtime/errors.js';
 import { mailboxSyncLogic } from '../sync/runtime/mailbox-actors.js';
 import { createOrchestratorActors } from '../sync/runtime/orchestrator-actors.js';
+import { createTraceRecorder, type TraceRecorder } from '../viz/trace.js';
 import { connectionOptions } from './connection-options.js';
 import { imapLogger, syncLogger } from './loggers.js';
 import { RunContext } from './run-context.js';
@@ -44,11 +46,16 @@ function commandOf(inv: Invocation): Command {
   }
 }
 
-/** A RunEngine that needs no more than the invocation, configuration and logger. */
-export type Engine = (inv: Invocation, config: Config, logger: Logger) => Promise<number>;
+/** The RunEngine; without `progress` (tests) nothing is drawn. */
+export type Engine = (
+  inv: Invocation,
+  config: Config,
+  logger: Logger,
+  progress?: Progress,
+) => Promise<number>;
 
 export function createRunEngine(mailboxSync: MailboxSyncFactory = mailboxSyncLogic): Engine & RunEngine {
-  return (inv, config, logger) => run(inv, config, logger, mailboxSync);
+  return (inv, config, logger, progress) => run(inv, config, logger, mailboxSync, progress);
 }
 
 async function run(
@@ -56,6 +63,7 @@ async function run(
   config: Config,
   logger: Logger,
   mailboxSync: MailboxSyncFactory,
+  progress: Progress | undefined,
 ): Promise<number> {
   const started = process.hrtime.bigint();
   const watching = inv.watch !== undefined;
@@ -67,6 +75,13 @@ async function run(
   };
   // Late-bound: the actors report to the chart actor created below.
   let send: (event: OrchestratorEvent) => void = () => {};
+  let recorder: TraceRecorder | undefined;
+  try {
+    recorder = inv.trace === undefined ? undefined : createTraceRecorder(inv.trace);
+  } catch (error) {
+    logError(logger, (error as Error).message);
+    return 1;
+  }
   // Opened and locked before the chart starts (so before any network traffic): the mailbox actors
   // bind the store when they are created. The manual: --watch never creates the database.
   try {
@@ -92,9 +107,10 @@ async function run(
   });
   const machine = orchestratorMachine.provide({
     actors: { ...runtime.actors, mailboxSync: mailboxSync(ctx) },
-    actions: progressActions(logger, ctx),
+    actions: progressActions(logger, ctx, progress),
   });
-  const actor = createActor(machine, { input });
+  const actor = createActor(machine, { input, ...(recorder && { inspect: recorder.inspect }) });
+  if (progress?.enabled) showMailboxesStarting(actor, ctx, progress);
   send = (event) => actor.send(event);
   if (watching) {
     logCycles(actor, logger);
@@ -115,7 +131,8 @@ async function run(
     actor.start();
     const { exitCode, summary } = await output;
     if (summary.fatal !== null) for (const line of summary.fatal.message.split('\n')) logError(logger, line);
-    if (input.command.name === 'sync' || input.command.name === 'repair') {
+    if (progress?.enabled) progress.finish(summary);
+    else if (input.command.name === 'sync' || input.command.name === 'repair') {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       logger.info(undefined, summaryLine(summary, seconds));
     }
@@ -132,6 +149,7 @@ async function run(
     actor.stop();
     await runtime.servers.closeAll();
     ctx.close();
+    await recorder?.close().catch((error: Error) => logger.warn(undefined, error.message));
   }
 }
 
@@ -143,11 +161,11 @@ function logError(logger: Logger, line: string): void {
 }
 
 /** The chart's logging actions: one line per finished mailbox worth it, one per reconnect. */
-function progressActions(logger: Logger, ctx: RunContext) {
-  const mailboxName = (output: MailboxSyncOutput) =>
-    ctx.mailboxes.get(output.mailbox)?.local ?? output.mailbox.replaceAll('\0', '/');
+function progressActions(logger: Logger, ctx: RunContext, progress: Progress | undefined) {
+  const mailboxName = (output: MailboxSyncOutput) => displayedName(ctx, output.mailbox);
   return {
     reportProgress: (_: unknown, output: MailboxSyncOutput) => {
+      progress?.mailboxDone(mailboxName(output), output.status);
       if (output.status === 'failed') {
         logger.error(undefined, `mailbox ${mailboxName(output)}: ${output.error.message}`);
         return;
@@ -189,5 +207,26 @@ function logCycles(actor: Actor<typeof orchestratorMachine>, logger: Logger): vo
       }
     }
     previous = state;
+  });
+}
+
+/** A mailbox as logs show it: its local name, else the database name with '/'. */
+function displayedName(ctx: RunContext, dbName: string): string {
+  return ctx.mailboxes.get(dbName)?.local ?? dbName.replaceAll('\0', '/');
+}
+
+/** The live progress line learns of each mailbox actor as the chart spawns it. */
+function showMailboxesStarting(
+  actor: Actor<typeof orchestratorMachine>,
+  ctx: RunContext,
+  progress: Progress,
+): void {
+  const seen = new Set<string>();
+  actor.subscribe((snapshot) => {
+    for (const [id, { mailbox }] of Object.entries(snapshot.context.running)) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      progress.mailboxStarted(displayedName(ctx, mailbox));
+    }
   });
 }

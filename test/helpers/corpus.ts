@@ -1,8 +1,9 @@
 // Deterministic mail corpora for tests, the demo and the benchmark: a seeded generator of realistic
 // RFC 5322 messages (CRLF only, MIME, encoded-word subjects, base64 attachments, flags, INTERNALDATEs)
 // in hierarchical non-ASCII mailboxes, and a fast loader filling a Dovecot store over one session.
-import { ImapPipe, quoted } from '../../bench/imap-pipe.js';
-import { encodeMailboxName } from '../../bench/mutf7-local.js';
+
+import { encodeMailboxName } from '../../src/protocol/mutf7.js';
+import { ImapPipe, quoted } from './imap-pipe.js';
 
 export interface CorpusOptions {
   /** Same seed, same options → same bytes (default 1). */

@@ -2,8 +2,8 @@
 // body SHA-256, sorted flags, INTERNALDATE), taken over one PREAUTH tunnel with bodies hashed as they
 // stream, and a comparison listing missing, extra (duplicated) messages and flag differences.
 import { createHash } from 'node:crypto';
-import { ImapPipe, type LiteralSink, quoted } from '../../bench/imap-pipe.js';
 import { type Corpus, renderMessage } from './corpus.js';
+import { ImapPipe, type LiteralSink, quoted } from './imap-pipe.js';
 
 export interface SnapshotMessage {
   sha256: string;

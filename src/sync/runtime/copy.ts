@@ -3,10 +3,11 @@
 // a bounded read-ahead so memory does not grow with the mailbox. Every APPEND is journaled
 // before it is sent and committed (mapping + journal cleared) in one transaction after APPENDUID.
 import { createHash, type Hash } from 'node:crypto';
-import type { ImapConnection, MessageBody } from '../../imap/connection.js';
+import { type ImapConnection, ImapConnectionError, type MessageBody } from '../../imap/connection.js';
 import { formatSequenceSet } from '../../protocol/sequence-set.js';
 import type { FetchAttributes, SequenceRanges } from '../../protocol/types.js';
 import type { AppendMessage } from '../../session/commands.js';
+import { ConnectionClosed } from '../../session/errors.js';
 import type { StateStore } from '../../store/index.js';
 import { normalizeFlags } from '../flags.js';
 import { otherSide, type Side } from '../side.js';
@@ -14,7 +15,7 @@ import type { SyncLogger } from './context.js';
 import { faultPoint } from './fault.js';
 import { fetchUids } from './imap-writes.js';
 import { uidArray } from './tracker.js';
-import type { MailboxWork } from './work.js';
+import { fetchBody, type MailboxWork } from './work.js';
 
 export interface MessageInfo {
   uid: number;
@@ -36,7 +37,9 @@ const META_ITEMS = [
 ];
 /** One MULTIAPPEND holds at most this many messages or bytes (RFC 3502 is all-or-nothing). */
 const BATCH_MESSAGES = 200;
-const BATCH_BYTES = 16 << 20;
+const BATCH_BYTES = 8 << 20;
+/** Batches whose bodies are read before the earliest of them is sent: bounds memory (×BATCH_BYTES). */
+const READ_AHEAD_BATCHES = 4;
 /** Bodies this large can fill their stream queue and pause their connection (src/imap/body-stream.ts). */
 const LARGE_BODY = 4 << 20;
 
@@ -67,13 +70,12 @@ export async function listMessages(conn: ImapConnection, work: MailboxWork, side
 }
 
 async function* streamed(
-  pending: Promise<MessageBody>,
+  body: MessageBody,
   message: MessageInfo,
   hash: Hash,
   side: Side,
   streamed: () => void,
 ): AsyncGenerator<Buffer> {
-  const body = await pending;
   if (body.size !== message.size) {
     throw new Error(
       `${side} UID ${message.uid}: BODY[] is ${body.size} bytes but RFC822.SIZE said ${message.size}`,
@@ -112,19 +114,30 @@ interface BatchAppend {
   committed: Promise<void>;
 }
 
+/** A body that cannot be read: the connection's own error, or a 'server' one for the message. */
+function unreadable(reason: unknown, side: Side, message: MessageInfo): unknown {
+  if (reason instanceof ConnectionClosed || reason instanceof ImapConnectionError) return reason;
+  const detail = reason instanceof Error ? reason.message : String(reason);
+  return {
+    kind: 'server',
+    message: `${side} UID ${message.uid} cannot be read (expunged meanwhile?): ${detail}; the next run copies what is left`,
+  };
+}
+
 /**
- * One journaled MULTIAPPEND. Every body it streams is requested before the APPEND is queued:
- * the other direction's APPEND may hold the source connection's writer until our target has
- * answered it, so a body requested later could wait on us forever.
+ * One journaled MULTIAPPEND, queued once every body it streams is arriving: the other
+ * direction's APPEND may hold the source connection's writer until our target has answered it,
+ * so a body requested later could wait on us forever; and a message expunged meanwhile fails the
+ * step here, with the target connection intact, instead of breaking a literal halfway.
  */
-function appendBatch(
+async function appendBatch(
   store: StateStore,
   logger: SyncLogger,
   work: MailboxWork,
   source: Side,
   batch: MessageInfo[],
   targetUidNext: number,
-): BatchAppend {
+): Promise<BatchAppend> {
   const target = otherSide(source);
   store.recordAppendIntents(
     work.idx,
@@ -132,8 +145,11 @@ function appendBatch(
     batch.map((m) => intentOf(m, targetUidNext, null)),
   );
   faultPoint();
-  const bodies = batch.map((m) => work.conns[source].fetchBody(m.uid));
-  for (const body of bodies) body.catch(() => {}); // awaited by the APPEND; a failed one aborts it
+  const settled = await Promise.allSettled(batch.map((m) => fetchBody(work, source, m.uid)));
+  const bodies = settled.map((result, k) => {
+    if (result.status === 'rejected') throw unreadable(result.reason, source, batch[k]!);
+    return result.value;
+  });
   const hashes = batch.map(() => createHash('sha256'));
   let left = batch.length;
   let allStreamed!: () => void;
@@ -162,10 +178,10 @@ function appendBatch(
 }
 
 /**
- * APPENDs `messages` of `source` to the other side, batches pipelined with at most two batches
- * of bodies in flight (memory stays bounded whatever the mailbox size); resolves with how many
- * were copied. Zero-length messages cannot be APPENDed (servers refuse an empty message) and
- * are skipped with a warning.
+ * APPENDs `messages` of `source` to the other side, batches pipelined with at most
+ * READ_AHEAD_BATCHES batches of bodies read and not yet sent (memory stays bounded whatever the
+ * mailbox size); resolves with how many were copied. Zero-length messages cannot be APPENDed
+ * (servers refuse an empty message) and are skipped with a warning.
  */
 export async function copyMessages(
   store: StateStore,
@@ -182,25 +198,33 @@ export async function copyMessages(
   }
   if (messages.length === 0) return 0;
   const tracker = work.trackers[target];
-  work.appendedSince[target] ??= tracker.highestModseq;
+  work.unseenSince[target] ??= tracker.highestModseq;
   const targetUidNext = work.uidNext[target];
   // RFC 3502: several messages per APPEND only when MULTIAPPEND is advertised.
   const perAppend = work.conns[target].capabilities.includes('MULTIAPPEND') ? BATCH_MESSAGES : 1;
   const committed: Promise<void>[] = [];
-  let previous: Promise<void> = Promise.resolve();
+  const sent: Promise<void>[] = [];
   let failed = false;
-  for (const batch of batches(messages, perAppend)) {
-    await previous;
-    if (failed) break;
-    // A body above the read pause threshold may stop its source connection's reading; two such
-    // bodies crossing in opposite directions could stop both servers: one at a time per lane.
-    const release = batch[0]!.size > LARGE_BODY ? await work.largeBody.acquire() : undefined;
-    const append = appendBatch(store, logger, work, source, batch, targetUidNext);
-    append.committed.catch(() => {
-      failed = true;
-    });
-    previous = append.streamed.then(release);
-    committed.push(append.committed);
+  try {
+    for (const [j, batch] of batches(messages, perAppend).entries()) {
+      if (j >= READ_AHEAD_BATCHES) await sent[j - READ_AHEAD_BATCHES];
+      if (failed) break;
+      // A body above the read pause threshold may stop its source connection's reading; two such
+      // bodies crossing in opposite directions could stop both servers: one at a time per lane.
+      const release = batch[0]!.size > LARGE_BODY ? await work.largeBody.acquire() : () => {};
+      const append = await appendBatch(store, logger, work, source, batch, targetUidNext).catch((e) => {
+        release();
+        throw e;
+      });
+      append.committed.catch(() => {
+        failed = true;
+      });
+      sent.push(append.streamed.then(release));
+      committed.push(append.committed);
+    }
+  } catch (error) {
+    await Promise.allSettled(committed); // what was appended is committed before the step fails
+    throw error;
   }
   await Promise.all(committed);
   return messages.length;

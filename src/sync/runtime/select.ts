@@ -90,17 +90,35 @@ export async function selectMailbox<C extends ImapConnection>(
     known.remote.push(r);
   }
   const names = { local: target.local, remote: target.remote };
-  const results = await Promise.all(
-    SIDES.map((side) => {
-      known[side].sort(ascending);
-      const qresync = state && mapping ? qresyncParams(state[side], known[side]) : undefined;
-      return conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
-    }),
-  );
-  const [local, remote] = results.map((r, i) => selectedSide(r!, SIDES[i]!, mailbox)) as [
-    SelectedSide,
-    SelectedSide,
-  ];
+  // The previous mailbox's trackers stop listening before our SELECTs; ours start as each SELECT
+  // completes, so an update arriving while the other server is still selecting is not lost.
+  table.release(lane);
+  const trackers = { local: new SideTracker(0n), remote: new SideTracker(0n) };
+  const detachers: Array<() => void> = [];
+  const detach = () => {
+    for (const stop of detachers.splice(0)) stop();
+  };
+  const selectSide = async (side: Side) => {
+    known[side].sort(ascending);
+    const qresync = state && mapping ? qresyncParams(state[side], known[side]) : undefined;
+    const result = await conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
+    const tracker = trackers[side];
+    detachers.push(conns[side].onUnsolicited((r) => tracker.absorb(r)));
+    tracker.absorb({ kind: 'untagged', type: 'VANISHED', earlier: true, uids: result.vanished });
+    for (const { seq, attributes } of result.fetched)
+      tracker.absorb({ kind: 'untagged', type: 'FETCH', seq, attributes });
+    const selected = selectedSide(result, side, mailbox);
+    tracker.noteModseq(selected.highestModseq);
+    return selected;
+  };
+  let local: SelectedSide;
+  let remote: SelectedSide;
+  try {
+    [local, remote] = await Promise.all([selectSide('local'), selectSide('remote')]);
+  } catch (error) {
+    detach();
+    throw error;
+  }
   const selected = { local, remote };
   const uidValidityChanged = state
     ? SIDES.filter((s) => state[s].uidValidity !== selected[s].uidValidity)
@@ -111,17 +129,6 @@ export async function selectMailbox<C extends ImapConnection>(
     store.initMailboxState(idx, initial('local'), initial('remote'));
   }
 
-  const trackers = {
-    local: new SideTracker(local.highestModseq),
-    remote: new SideTracker(remote.highestModseq),
-  };
-  SIDES.forEach((side, i) => {
-    const result = results[i]!;
-    trackers[side].absorb({ kind: 'untagged', type: 'VANISHED', earlier: true, uids: result.vanished });
-    for (const { seq, attributes } of result.fetched)
-      trackers[side].absorb({ kind: 'untagged', type: 'FETCH', seq, attributes });
-  });
-  const detachers = SIDES.map((side) => conns[side].onUnsolicited((r) => trackers[side].absorb(r)));
   const dbNext = { local: state?.local.uidNext ?? 0, remote: state?.remote.uidNext ?? 0 };
   const work: MailboxWork<C> = {
     mailbox,
@@ -133,11 +140,9 @@ export async function selectMailbox<C extends ImapConnection>(
     copiedBelow: { ...dbNext },
     uidNext: { local: local.uidNext, remote: remote.uidNext },
     firstPass: { local: true, remote: true },
-    appendedSince: { local: null, remote: null },
+    unseenSince: { local: null, remote: null },
     largeBody: new Mutex(),
-    detach: () => {
-      for (const detach of detachers) detach();
-    },
+    detach,
   };
   table.set(lane, work);
 

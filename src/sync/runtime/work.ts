@@ -24,8 +24,11 @@ export interface MailboxWork<C extends ImapConnection = ImapConnection> {
   uidNext: PerSide<number>;
   /** The new-message fetch of this side has not yet run in this actor's run. */
   firstPass: PerSide<boolean>;
-  /** HIGHESTMODSEQ seen before our latest APPENDs to the side, when not yet re-read. */
-  appendedSince: PerSide<bigint | null>;
+  /**
+   * HIGHESTMODSEQ seen before commands whose effects or untagged FETCHes the tracker could not
+   * see — our APPENDs to the side, body FETCHes from it — when not yet re-read (new-mail.ts).
+   */
+  unseenSince: PerSide<bigint | null>;
   /** Held while a large body streams between the lane's servers (see copy.ts). */
   largeBody: Mutex;
   /** Stops routing unsolicited responses to the trackers. */
@@ -42,8 +45,14 @@ export class WorkTable<C extends ImapConnection> {
     return this.ctx.store;
   }
 
-  set(lane: number, work: MailboxWork<C>): void {
+  /** The lane's previous mailbox stops listening to its connections. */
+  release(lane: number): void {
     this.#byLane.get(lane)?.detach();
+    this.#byLane.delete(lane);
+  }
+
+  set(lane: number, work: MailboxWork<C>): void {
+    this.release(lane);
     this.#byLane.set(lane, work);
   }
 
@@ -87,4 +96,10 @@ export class Mutex {
     await previous;
     return release;
   }
+}
+
+/** Starts streaming a body; FETCH responses the body FETCH swallows are re-read later. */
+export function fetchBody(work: MailboxWork, side: Side, uid: number) {
+  work.unseenSince[side] ??= work.trackers[side].highestModseq;
+  return work.conns[side].fetchBody(uid);
 }

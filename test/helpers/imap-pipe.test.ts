@@ -2,8 +2,8 @@
 // error, and literals streamed into a command's sink.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ImapPipe } from '../../bench/imap-pipe.js';
 import { startDovecot } from '../helpers/dovecot.js';
+import { ImapPipe } from './imap-pipe.js';
 
 describe('imap pipe', { timeout: 30_000 }, () => {
   test('refuses a server that does not greet with PREAUTH', async () => {
