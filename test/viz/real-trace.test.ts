@@ -19,9 +19,22 @@ const PASSWORD = 'Tr4ce-s3cret-pw';
 
 describe('--trace on a real sync', { timeout: 60_000 }, () => {
   let pair: Pair;
-  let browser: Browser | undefined;
-  let page: Page;
+  const browsers: Browser[] = [];
   const trace = () => join(pair.dir, 'run.trace');
+
+  /** `interimap --statechart=NAME --trace-in=TRACE`, opened offline in Chromium. */
+  async function openTracePage(traceFile: string, name: string): Promise<Page> {
+    const html = join(pair.dir, name);
+    const made = spawnSync(process.execPath, [MAIN, `--statechart=${html}`, `--trace-in=${traceFile}`], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(made.status, 0, made.stderr);
+    const offline = await openOffline(html, { width: 1300, height: 900 });
+    browsers.push(offline.browser);
+    assert.deepEqual(offline.refused, [], 'no request leaves the file');
+    return offline.page;
+  }
 
   before(async () => {
     pair = await Pair.start({ remote: { tls: true, users: [{ name: 'tracer', password: PASSWORD }] } });
@@ -45,7 +58,7 @@ describe('--trace on a real sync', { timeout: 60_000 }, () => {
     await saveMessage(pair.remote, 'INBOX', 'from-remote');
   });
   after(async () => {
-    await browser?.close();
+    await Promise.all(browsers.map((b) => b.close()));
     await pair?.stop();
   });
 
@@ -73,22 +86,20 @@ describe('--trace on a real sync', { timeout: 60_000 }, () => {
   });
 
   test('the chart page with the trace highlights the states the run went through, offline', async () => {
-    const html = join(pair.dir, 'out.html');
-    const made = spawnSync(process.execPath, [MAIN, `--statechart=${html}`, `--trace-in=${trace()}`], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    assert.equal(made.status, 0, made.stderr);
-    const offline = await openOffline(html, { width: 1300, height: 900 });
-    browser = offline.browser;
-    page = offline.page;
-    assert.deepEqual(offline.refused, []);
+    const page = await openTracePage(trace(), 'out.html');
     const classOf = async (state: string) =>
       (await page.locator(`[data-state="${state}"]`).first().getAttribute('class')) ?? '';
     for (const state of ['orchestrator.done', 'mailboxSync.done', 'connection.closed']) {
       assert.match(await classOf(state), /\bhl-visited\b/, state);
     }
-    for (const actor of ['orchestrator', 'mailbox:INBOX', 'mailbox:Work', 'connection:local#0']) {
+    const actors = [
+      'orchestrator',
+      'mailbox:INBOX',
+      'mailbox:Work',
+      'connection:local#0',
+      'connection:remote#0',
+    ];
+    for (const actor of actors) {
       assert.ok((await page.locator(`.timeline[data-actor="${actor}"] li`).count()) > 1, actor);
     }
     assert.equal(await page.locator('#run-trace li.failed').count(), 0);
@@ -105,5 +116,12 @@ describe('--trace on a real sync', { timeout: 60_000 }, () => {
     assert.equal(work?.outcome, 'failed');
     assert.match(work.error ?? '', /^uidvalidity-changed: UIDVALIDITY changed on remote/);
     assert.equal(recorded.runs.find((r) => r.actor === 'orchestrator')?.outcome, 'done');
+    const failedPage = await openTracePage(failing, 'failing.html');
+    const line = await failedPage.locator('#run-trace li.failed[data-actor="mailbox:Work"]').textContent();
+    assert.match(line ?? '', /UIDVALIDITY changed on remote/);
+    assert.match(
+      (await failedPage.locator('[data-state="mailboxSync.failed"]').first().getAttribute('class')) ?? '',
+      /\bhl-failed\b/,
+    );
   });
 });
