@@ -1,7 +1,7 @@
 // One trusted IMAP connection: the connection chart (machines/connection.ts) driven with real
 // effects — transport, parser feed, session, streamed bodies — behind a small facade that
 // resolves once authenticated with QRESYNC enabled (and COMPRESS when asked).
-import { type Actor, createActor, fromPromise, waitFor } from 'xstate';
+import { type Actor, createActor, fromPromise, type InspectionEvent, waitFor } from 'xstate';
 import { type CloseInfo, type ConnectionEvent, connectionMachine } from '../../machines/connection.js';
 import type { Arg } from '../protocol/serializer.js';
 import type { UntaggedResponse } from '../protocol/types.js';
@@ -36,6 +36,8 @@ export interface ConnectionOptions {
   keepAlive?: boolean;
   /** Overrides of the chart's timers, in milliseconds (tests). */
   timeouts?: { greeting?: number; command?: number };
+  /** --trace: the recorder's inspector and the name of this connection's chart actor in the trace. */
+  trace?: { inspect: (event: InspectionEvent) => void; systemId: string };
 }
 
 /** The connection ended before it was ready, or a request needs a state it is not in. */
@@ -115,6 +117,7 @@ export class ImapConnection {
             : { username: options.username, password: options.password },
         compress: options.compress ?? false,
       },
+      ...(options.trace && { inspect: options.trace.inspect, systemId: options.trace.systemId }),
     });
     this.closed = new Promise((resolve) => {
       this.#actor.subscribe({

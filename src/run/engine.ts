@@ -25,8 +25,9 @@ import type { SyncContext } from '../sync/runtime/context.js';
 import { runtimeError } from '../sync/runtime/errors.js';
 import { mailboxSyncLogic } from '../sync/runtime/mailbox-actors.js';
 import { createOrchestratorActors } from '../sync/runtime/orchestrator-actors.js';
-import { createTraceRecorder, type TraceRecorder } from '../viz/trace.js';
+import { connectionActorName, createTraceRecorder, type TraceRecorder } from '../viz/trace.js';
 import { connectionOptions } from './connection-options.js';
+import { watchCopies } from './copy-watch.js';
 import { imapLogger, syncLogger } from './loggers.js';
 import { RunContext } from './run-context.js';
 import { describeCounts, summaryLine, summarySince } from './summary.js';
@@ -90,10 +91,17 @@ async function run(
     logError(logger, runtimeError(error).message);
     return 1;
   }
+  const copies = watchCopies(progress, recorder, (mailbox) => displayedName(ctx, mailbox));
+  if (copies !== undefined) ctx.copies = copies;
   const runtime = createOrchestratorActors(ctx, {
-    openConnection: (side) =>
+    openConnection: (side, lane) =>
       openConnection(
-        connectionOptions(config[side], { debug: inv.debug, watch: watching }),
+        {
+          ...connectionOptions(config[side], { debug: inv.debug, watch: watching }),
+          ...(recorder && {
+            trace: { inspect: recorder.inspect, systemId: connectionActorName(side, lane) },
+          }),
+        },
         imapLogger(logger),
       ),
     listing: {

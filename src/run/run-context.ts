@@ -3,12 +3,13 @@
 import type { ImapConnection } from '../imap/connection.js';
 import type { StateStore } from '../store/index.js';
 import type { SyncTarget } from '../sync/mailbox-list.js';
-import type { Lane, SyncContext, SyncLogger } from '../sync/runtime/context.js';
+import type { CopyObserver, Lane, SyncContext, SyncLogger } from '../sync/runtime/context.js';
 
 export class RunContext implements SyncContext<ImapConnection> {
   #store: StateStore | undefined;
   lanes: Array<Lane<ImapConnection>> = [];
   mailboxes = new Map<string, SyncTarget>();
+  copies?: CopyObserver;
 
   constructor(readonly logger: SyncLogger) {}
 

@@ -51,10 +51,14 @@ export function runWithStderrToFile(
 /** ANSI: carriage return, erase line. */
 export const ERASE = '\r\x1b[2K';
 
-/** A status line for `mailbox` was drawn in place, and the summary line is the last status output. */
+/**
+ * A status line for `mailbox` was drawn in place, and the summary line is the last status output:
+ * over the status line, or on a line of its own when a log line had already erased it.
+ */
 export function assertLiveProgress(output: string, mailbox: string): string {
   assert.ok(output.includes(`${ERASE}${mailbox} `), `a status line for ${mailbox}`);
-  const summary = /\r\x1b\[2K(interimap: \d+ mailbox(?:es)? synced[^\r\n]*)\r\n(?![\s\S]*\x1b)/.exec(output);
+  const summary =
+    /(?:\r\x1b\[2K|\r\n|^)(interimap: \d+ mailbox(?:es)? synced[^\r\n]*)\r\n(?![\s\S]*\x1b)/.exec(output);
   assert.ok(summary !== null, `the summary ends the progress: ${JSON.stringify(output.slice(-300))}`);
   return summary[1]!;
 }

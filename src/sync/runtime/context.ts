@@ -3,7 +3,7 @@
 // see mailbox keys and counts; this is where the data behind those keys lives.
 import type { StateStore } from '../../store/index.js';
 import type { SyncTarget } from '../mailbox-list.js';
-import type { PerSide } from '../side.js';
+import type { PerSide, Side } from '../side.js';
 
 /**
  * The subset of the IMAP connection runtime (src/imap/connection.ts, ImapConnection) the sync
@@ -17,6 +17,15 @@ export interface SyncLogger {
   info(component: string | null, mailbox: string | null, message: string): void;
   warn(component: string | null, mailbox: string | null, message: string): void;
   error(component: string | null, mailbox: string | null, message: string): void;
+}
+
+/**
+ * Who watches the copies (the live progress line, the --trace notes); `mailbox` is the database
+ * name. `planned`: what a copy step is about to move; `copied`: one batch committed.
+ */
+export interface CopyObserver {
+  planned(mailbox: string, source: Side, messages: number, bytes: number): void;
+  copied(mailbox: string, source: Side, messages: number, bytes: number): void;
 }
 
 export interface SyncContext<C> {
@@ -33,4 +42,6 @@ export interface SyncContext<C> {
    * mailbox-list plan; read by the mailbox actors for wire names and the database index.
    */
   mailboxes: Map<string, SyncTarget>;
+  /** Told of every copy; absent when nobody watches. */
+  copies?: CopyObserver;
 }

@@ -197,6 +197,7 @@ export async function copyMessages(
     logger.warn(source, work.names[source], `skipping zero-length message(s) UID ${empty.join(',')}`);
   }
   if (messages.length === 0) return 0;
+  work.copies.planned(work.mailbox, source, messages.length, totalSize(messages));
   const tracker = work.trackers[target];
   work.unseenSince[target] ??= tracker.highestModseq;
   const targetUidNext = work.uidNext[target];
@@ -228,6 +229,10 @@ export async function copyMessages(
   }
   await Promise.all(committed);
   return messages.length;
+}
+
+function totalSize(messages: readonly MessageInfo[]): number {
+  return messages.reduce((sum, m) => sum + m.size, 0);
 }
 
 function intentOf(m: MessageInfo, targetUidNext: number, sha256: Buffer | null) {
@@ -269,6 +274,7 @@ function commit(
     batch.map((m, k) => [m.uid, uids[k]!] as const),
   );
   faultPoint();
+  work.copies.copied(work.mailbox, otherSide(target), batch.length, totalSize(batch));
   logger.info(target, work.names[target], `Added ${uids.length} UID(s) ${formatSequenceSet(uids)}`);
   batch.forEach((m, k) => {
     work.trackers[target].expectFlags(uids[k]!, m.flags);

@@ -9,7 +9,7 @@ import { interruptedRows } from '../full-sync.js';
 import { type PerSide, SIDES, type Side } from '../side.js';
 import { ascending } from '../uid-set.js';
 import { SideTracker } from './tracker.js';
-import { loadMapping, type MailboxWork, Mutex, type WorkTable } from './work.js';
+import { loadMapping, type MailboxWork, Mutex, UNWATCHED, type WorkTable } from './work.js';
 
 /** RFC 7162 §3.2.5.2 sample: the highest known UIDs, at most 1024 of them in about 256 bytes. */
 const SAMPLE_UIDS = 1024;
@@ -141,6 +141,7 @@ export async function selectMailbox<C extends ImapConnection>(
     uidNext: { local: local.uidNext, remote: remote.uidNext },
     firstPass: { local: true, remote: true },
     unseenSince: { local: null, remote: null },
+    copies: ctx.copies ?? UNWATCHED,
     largeBody: new Mutex(),
     detach,
   };

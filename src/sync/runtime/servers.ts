@@ -6,7 +6,8 @@ import { type PerSide, SIDES, type Side } from '../side.js';
 import type { Lane, SyncContext } from './context.js';
 import { runtimeError } from './errors.js';
 
-export type OpenConnection = (side: Side) => Promise<ImapConnection>;
+/** Opens `side`'s connection of lane `lane` (the lane names its actor in a --trace). */
+export type OpenConnection = (side: Side, lane: number) => Promise<ImapConnection>;
 
 export class Servers {
   /** Connections we are closing ourselves: their end is not a loss. */
@@ -32,9 +33,9 @@ export class Servers {
    */
   async connect(lanes: number): Promise<void> {
     await this.closeAll();
-    const opening = Array.from({ length: lanes }, () =>
+    const opening = Array.from({ length: lanes }, (_, lane) =>
       SIDES.map((side) =>
-        this.open(side).catch((error: unknown) => Promise.reject(runtimeError(error, side))),
+        this.open(side, lane).catch((error: unknown) => Promise.reject(runtimeError(error, side))),
       ),
     );
     const settled = await Promise.allSettled(opening.flat());

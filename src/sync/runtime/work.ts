@@ -7,7 +7,7 @@ import type { StateStore } from '../../store/index.js';
 import type { MailboxState } from '../../store/types.js';
 import { UidMapping } from '../mapping.js';
 import type { PerSide, Side } from '../side.js';
-import type { SyncContext } from './context.js';
+import type { CopyObserver, SyncContext } from './context.js';
 import type { SideTracker } from './tracker.js';
 
 export interface MailboxWork<C extends ImapConnection = ImapConnection> {
@@ -29,11 +29,16 @@ export interface MailboxWork<C extends ImapConnection = ImapConnection> {
    * see — our APPENDs to the side, body FETCHes from it — when not yet re-read (new-mail.ts).
    */
   unseenSince: PerSide<bigint | null>;
+  /** Told of this mailbox's copies (a no-op when nobody watches). */
+  copies: CopyObserver;
   /** Held while a large body streams between the lane's servers (see copy.ts). */
   largeBody: Mutex;
   /** Stops routing unsolicited responses to the trackers. */
   detach: () => void;
 }
+
+/** The observer of a run nobody watches. */
+export const UNWATCHED: CopyObserver = { planned: () => {}, copied: () => {} };
 
 /** The lane's connections and store, plus a typed error for the rare "called out of order". */
 export class WorkTable<C extends ImapConnection> {
