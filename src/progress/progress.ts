@@ -30,6 +30,8 @@ export interface Progress {
   readonly enabled: boolean;
   /** A mailbox starts syncing; `totals`: what its initial copy will move, for the rate and ETA. */
   mailboxStarted(name: string, totals?: MailboxTotals): void;
+  /** A copy step of a started mailbox will move this much more: raises its totals (rate and ETA). */
+  planned(name: string, more: MailboxTotals): void;
   update(name: string, delta: ProgressDelta): void;
   mailboxDone(name: string, result: MailboxResult): void;
   /** Writes a log line (ending in a newline) above the status line; the Logger's `stderr` hook. */
@@ -94,7 +96,7 @@ export function createProgress(options: ProgressOptions): Progress {
   };
   const start = (name: string, totals: MailboxTotals = {}): ActiveMailbox => {
     startedAt ??= now();
-    const mailbox = { name, totals, tally: emptyTally(), startedAt: now() };
+    const mailbox = { name, totals: { ...totals }, tally: emptyTally(), startedAt: now() };
     active.set(name, mailbox);
     return mailbox;
   };
@@ -103,6 +105,12 @@ export function createProgress(options: ProgressOptions): Progress {
     enabled,
     mailboxStarted(name, totals) {
       start(name, totals);
+      schedule();
+    },
+    planned(name, more) {
+      const { totals } = active.get(name) ?? start(name);
+      if (more.messages !== undefined) totals.messages = (totals.messages ?? 0) + more.messages;
+      if (more.bytes !== undefined) totals.bytes = (totals.bytes ?? 0) + more.bytes;
       schedule();
     },
     update(name, delta) {

@@ -26,8 +26,9 @@ export function watchCopies(
   };
   const direction = (source: Side) => (source === 'local' ? 'toRemote' : 'toLocal');
   return {
-    planned(mailbox, _source, messages) {
+    planned(mailbox, _source, messages, bytes) {
       tallyOf(mailbox).total += messages;
+      progress?.planned(shown(mailbox), { messages, bytes });
     },
     copied(mailbox, source, messages, bytes) {
       const tally = tallyOf(mailbox);

@@ -71,6 +71,20 @@ describe('progress state and throttle (fake clock)', () => {
     }
   });
 
+  test("planned copies raise a started mailbox's totals, so the line shows its count and an ETA", () => {
+    let clock = 0;
+    const stream = fakeStream();
+    const progress = createProgress({ stream, enabled: true, now: () => clock, intervalMs: 0 });
+    const given = { messages: 10 };
+    progress.mailboxStarted('INBOX', given);
+    progress.planned('INBOX', { messages: 30, bytes: 4000 });
+    clock += 1000;
+    progress.update('INBOX', { copied: { toLocal: 20 } });
+    assert.match(stream.writes.at(-1)!, /^\r\x1b\[2KINBOX 20\/40 .*ETA /);
+    assert.deepEqual(given, { messages: 10 }, "the caller's totals are not changed");
+    progress.close();
+  });
+
   test('a log line erases the status line and it comes back; finish prints the run summary', () => {
     let clock = 0;
     const stream = fakeStream();
