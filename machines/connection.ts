@@ -62,6 +62,7 @@ export type ConnectionEvent =
   | { type: 'connection.select'; request: SelectRequest }
   | { type: 'connection.idle' }
   | { type: 'connection.done' }
+  | { type: 'connection.unselect' }
   | { type: 'connection.logout' };
 
 export type ConnectionEmitted =
@@ -160,6 +161,8 @@ const chart = setup({
     select: fromPromise<SelectResult, SelectRequest>(notProvided('select')),
     /** Runs IDLE; resolves once the server reported a change. Stopping it sends DONE. */
     idle: fromPromise<void, { mailbox: string | null }>(notProvided('idle')),
+    /** RFC 3691 UNSELECT: leaves the mailbox without expunging (CLOSE would expunge). */
+    unselect: fromPromise<void>(notProvided('unselect')),
     logout: fromPromise<void>(notProvided('logout')),
   },
   actions: {
@@ -190,6 +193,7 @@ const chart = setup({
       context.compress && (context.capabilities?.includes('COMPRESS=DEFLATE') ?? false),
     qresyncEnabled: (_, enabled: string[]) => enabled.includes('QRESYNC'),
     isSelected: ({ context }) => context.mailbox !== null,
+    hasUnselect: ({ context }) => context.capabilities?.includes('UNSELECT') ?? false,
     errorClosedConnection: (_, error: unknown) =>
       typeof error === 'object' && error !== null && 'reason' in error,
   },
@@ -434,7 +438,14 @@ export const connectionMachine = chart.createMachine({
       on: {
         'connection.select': { target: 'selecting', actions: 'recordSelectRequest' },
         'connection.idle': 'idle',
+        // Without UNSELECT the mailbox stays selected until the next SELECT: never CLOSE.
+        'connection.unselect': { guard: 'hasUnselect', target: 'unselecting' },
       },
+    },
+    unselecting: {
+      meta: { label: 'UNSELECT' },
+      after: { commandTimeout: timeout },
+      invoke: { src: 'unselect', onDone: readyId, onError: failed('UNSELECT', 'protocol') },
     },
     idle: {
       meta: { label: 'Waiting for changes (IDLE, with or without NOTIFY)' },

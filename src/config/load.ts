@@ -19,6 +19,7 @@ export const GLOBAL_OPTIONS = new Set([
   'ignore-mailbox',
   'logfile',
   'log-prefix',
+  'max-connections',
 ]);
 
 /** Options of [local] and [remote]; when written in the default section they apply to both. */
@@ -121,7 +122,17 @@ function readGlobals(options: Options): Omit<Config, 'file' | 'local' | 'remote'
       .split(' ')
       .filter((w) => w !== ''),
     logPrefix: compileLogPrefix(DEFAULT_LOG_PREFIX),
+    maxConnections: 1,
   };
+  const maxConnections = options.text('max-connections');
+  if (maxConnections !== undefined) {
+    if (!/^[1-9][0-9]{0,2}$/.test(maxConnections))
+      invalid(
+        origin('max-connections'),
+        `invalid value ${JSON.stringify(maxConnections)}: expected 1 to 999`,
+      );
+    globals.maxConnections = Number(maxConnections);
+  }
   const database = options.text('database');
   if (database !== undefined) globals.database = database;
 

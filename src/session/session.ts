@@ -23,6 +23,8 @@ export interface SessionOptions<A> {
   /** Log form of a received response; defaults to a short summary. */
   describe?: (response: Response) => string;
   tagPrefix?: string;
+  /** Trace SASL continuation replies as sent instead of as `{N bytes}` (--debug twice). */
+  traceCredentials?: boolean;
 }
 
 interface Pending<A> {
@@ -59,6 +61,7 @@ export class Session<A> {
   readonly #trace: TraceFn | undefined;
   readonly #describe: (response: Response) => string;
   readonly #tagPrefix: string;
+  readonly #traceCredentials: boolean;
   #nextTag = 1;
   #state: ProtocolState = 'greeting';
   #closed: ConnectionClosed | undefined;
@@ -83,6 +86,7 @@ export class Session<A> {
     this.#trace = options.trace;
     this.#describe = options.describe ?? describeResponse;
     this.#tagPrefix = options.tagPrefix ?? 'a';
+    this.#traceCredentials = options.traceCredentials ?? false;
     this.#greeting = deferred<Greeting>();
     this.#greeting.promise.catch(() => {}); // observed through `closed` when nobody awaits it
     this.#closedSignal = deferred<ConnectionClosed>();
@@ -301,7 +305,8 @@ export class Session<A> {
   #reply(cmd: Pending<A>, line: Buffer): void {
     if (this.#closed || !this.#inFlight.has(cmd.tag)) return;
     if (this.#trace) {
-      this.#trace('client', cmd.name === 'AUTHENTICATE' ? `{${line.length} bytes}` : line.toString('latin1'));
+      const secret = cmd.name === 'AUTHENTICATE' && !this.#traceCredentials;
+      this.#trace('client', secret ? `{${line.length} bytes}` : line.toString('latin1'));
     }
     // Nothing else is being written (the command is exclusive); the line is tiny, so no drain wait.
     this.#writer.write(Buffer.concat([line, CRLF]));

@@ -36,7 +36,9 @@ const perlVerdict = async (args: string[]): Promise<Verdict> =>
   PERL_REFUSES.test(await run('/usr/bin/interimap', args)) ? 'refused' : 'accepted';
 const ourVerdict = async (args: string[]): Promise<Verdict> => {
   const stderr = await run(process.execPath, ['dist/src/cli/main.js', ...args]);
-  return stderr === 'interimap: the sync engine is not built yet\n' ? 'accepted' : 'refused';
+  // Refusals are one `interimap: ` line; an accepted command line reaches the engine, whose
+  // servers (/bin/false) fail with log lines instead.
+  return stderr.startsWith('interimap: ') ? 'refused' : 'accepted';
 };
 
 const same: [string[], Verdict][] = [

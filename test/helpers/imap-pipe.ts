@@ -59,7 +59,8 @@ export class ImapPipe {
     });
     child.stdin.on('error', (error) => this.fail(new Error(`imap pipe: write failed: ${error.message}`)));
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code) => {
+      // 'close', not 'exit': the server's last output (LOGOUT's tagged OK) may still be unread at 'exit'.
+      child.once('close', (code) => {
         this.fail(new Error(`imap pipe: server exited (${code}) ${this.stderr.trim()}`));
         resolve(code);
       });

@@ -1,0 +1,164 @@
+// Streamed FETCH bodies: the parser's body sink hands each awaited BODY[] literal to a queue the
+// consumer iterates, and reading from the server pauses while any consumer is too far behind.
+import type { BodySinkContext, LiteralSink } from '../protocol/parser.js';
+
+/** A message body arriving from the server: exactly `size` bytes, in order. */
+export interface MessageBody {
+  uid: number;
+  size: number;
+  /** Iterate it once, to the end, or break out of the loop: an abandoned body stays buffered. */
+  chunks: AsyncIterable<Buffer>;
+}
+
+/** Stops and restarts reading from the server (the transport's pause/resume). */
+export interface Flow {
+  pause(): void;
+  resume(): void;
+}
+
+/** Reading pauses once a consumer is this far behind and resumes when it is down to LOW. */
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+
+/** Pauses reading while at least one queue is above its high-water mark. */
+class SharedFlow {
+  #behind = 0;
+  constructor(private readonly flow: Flow) {}
+  fellBehind(): void {
+    if (this.#behind++ === 0) this.flow.pause();
+  }
+  caughtUp(): void {
+    if (--this.#behind === 0) this.flow.resume();
+  }
+}
+
+class BodyQueue implements LiteralSink, AsyncIterable<Buffer> {
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #ended = false;
+  #error: Error | undefined;
+  #abandoned = false;
+  #behind = false;
+  #wake: (() => void) | undefined;
+  /** Most bytes held at once: how well back-pressure worked. */
+  peak = 0;
+
+  constructor(
+    private readonly flow: SharedFlow,
+    private readonly onFinish: () => void,
+  ) {}
+
+  write(chunk: Buffer): void {
+    if (this.#abandoned) return;
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    if (this.#buffered > this.peak) this.peak = this.#buffered;
+    if (this.#buffered > HIGH_WATER && !this.#behind) {
+      this.#behind = true;
+      this.flow.fellBehind();
+    }
+    this.#notify();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.onFinish();
+    this.#notify();
+  }
+
+  fail(error: Error): void {
+    if (this.#ended) return;
+    this.#error = error;
+    this.onFinish();
+    this.#notify();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return {
+      next: async () => {
+        for (;;) {
+          const chunk = this.#chunks.shift();
+          if (chunk !== undefined) {
+            this.#take(chunk.length);
+            return { value: chunk, done: false };
+          }
+          if (this.#error) throw this.#error;
+          if (this.#ended) return { value: undefined, done: true };
+          await new Promise<void>((resolve) => {
+            this.#wake = resolve;
+          });
+        }
+      },
+      return: async () => {
+        // The consumer stopped: drop what is buffered and what is still to come.
+        this.#abandoned = true;
+        this.#chunks = [];
+        this.#take(this.#buffered);
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  #take(bytes: number): void {
+    this.#buffered -= bytes;
+    if (this.#behind && this.#buffered <= LOW_WATER) {
+      this.#behind = false;
+      this.flow.caughtUp();
+    }
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+interface Waiter {
+  resolve(body: MessageBody): void;
+  reject(error: Error): void;
+}
+
+/** Routes BODY[] literals of awaited UIDs to queues; everything else the parser buffers as usual. */
+export class BodyStreams {
+  readonly #flow: SharedFlow;
+  readonly #waiting = new Map<number, Waiter>();
+  readonly #active = new Set<BodyQueue>();
+
+  constructor(flow: Flow) {
+    this.#flow = new SharedFlow(flow);
+  }
+
+  /** Resolves when the server starts sending the body of `uid`. */
+  expect(uid: number): Promise<MessageBody> {
+    if (this.#waiting.has(uid)) return Promise.reject(new Error(`the body of UID ${uid} is already awaited`));
+    return new Promise((resolve, reject) => this.#waiting.set(uid, { resolve, reject }));
+  }
+
+  /** The FETCH completed: a body still awaited was not sent. */
+  settle(uid: number, error: Error): void {
+    this.#waiting.get(uid)?.reject(error);
+    this.#waiting.delete(uid);
+  }
+
+  /** The connection closed: awaited and half-received bodies fail with `error`. */
+  failAll(error: Error): void {
+    for (const waiter of this.#waiting.values()) waiter.reject(error);
+    this.#waiting.clear();
+    for (const queue of this.#active) queue.fail(error);
+    this.#active.clear();
+  }
+
+  /** The parser's `bodySink` option. */
+  readonly sinkFor = (ctx: BodySinkContext): LiteralSink | undefined => {
+    const uid = ctx.attributes.uid;
+    if (ctx.section !== '' || uid === undefined) return undefined;
+    const waiter = this.#waiting.get(uid);
+    if (waiter === undefined) return undefined;
+    this.#waiting.delete(uid);
+    const queue: BodyQueue = new BodyQueue(this.#flow, () => this.#active.delete(queue));
+    this.#active.add(queue);
+    waiter.resolve({ uid, size: ctx.size, chunks: queue });
+    return queue;
+  };
+}

@@ -1,0 +1,412 @@
+// One trusted IMAP connection: the connection chart (machines/connection.ts) driven with real
+// effects — transport, parser feed, session, streamed bodies — behind a small facade that
+// resolves once authenticated with QRESYNC enabled (and COMPRESS when asked).
+import { type Actor, createActor, fromPromise, waitFor } from 'xstate';
+import {
+  type CloseInfo,
+  type ConnectionEvent,
+  connectionMachine,
+  type SelectRequest,
+} from '../../machines/connection.js';
+import type { Arg } from '../protocol/serializer.js';
+import type { UntaggedResponse } from '../protocol/types.js';
+import { type SelectOptions, type SelectResult, SessionCommands } from '../session/commands.js';
+import { Session } from '../session/session.js';
+import { openTransport, type Transport, type TransportOptions } from '../transport/transport.js';
+import { argBuilder, ImapSerializer } from './args.js';
+import { BodyStreams, type MessageBody } from './body-stream.js';
+import { ResponseFeed } from './feed.js';
+import { type DebugLevel, type ImapLogger, silentLogger, trafficTrace } from './logger.js';
+import { TransportWriter } from './writer.js';
+
+export type { MessageBody } from './body-stream.js';
+export type { DebugLevel, ImapLogger } from './logger.js';
+
+export interface ConnectionOptions {
+  /** Names the side in logs and errors. */
+  name: 'local' | 'remote';
+  /** type, host, port, proxy, tunnel command, TLS settings (see src/transport). */
+  transport: TransportOptions;
+  /** type=imap only: require STARTTLS before authenticating (default true). */
+  startTls?: boolean;
+  /** SASL mechanisms by preference (default PLAIN LOGIN). */
+  auth?: string[];
+  username?: string;
+  password?: string;
+  /** Negotiate COMPRESS=DEFLATE when the server offers it. */
+  compress?: boolean;
+  /** --debug count: 1 logs traffic with credentials redacted, 2 shows them. */
+  debug?: DebugLevel;
+  /** SO_KEEPALIVE on the socket (watch mode). */
+  keepAlive?: boolean;
+  /** Overrides of the chart's timers, in milliseconds (tests). */
+  timeouts?: { greeting?: number; command?: number };
+}
+
+/** The connection ended before it was ready, or a request needs a state it is not in. */
+export class ImapConnectionError extends Error {
+  override name = 'ImapConnectionError';
+  constructor(
+    readonly reason: CloseInfo['reason'] | 'state',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type ConnectionActor = Actor<typeof connectionMachine>;
+
+/** 'authenticated.ready', 'selected', 'closed', ...: the chart's state as a dotted path. */
+function statePath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, inner] = Object.entries(value as Record<string, unknown>)[0]!;
+  return `${key}.${statePath(inner)}`;
+}
+
+export class ImapConnection {
+  readonly name: string;
+  readonly session: Session<Arg>;
+  /** The typed command helpers; commands issued here are pipelined. */
+  readonly commands: SessionCommands<Arg>;
+  /** Settles with why and how the connection ended (never rejects). */
+  readonly closed: Promise<CloseInfo>;
+  /** Resolves once ready; rejects with ImapConnectionError when the connection ends first. */
+  readonly ready: Promise<void>;
+
+  readonly #options: ConnectionOptions;
+  readonly #logger: ImapLogger;
+  readonly #serializer: ImapSerializer;
+  readonly #feed: ResponseFeed;
+  readonly #bodies: BodyStreams;
+  readonly #actor: ConnectionActor;
+  #transport: Transport | undefined;
+  #writer: TransportWriter | undefined;
+  #capabilities: readonly string[] = [];
+
+  constructor(options: ConnectionOptions, logger: ImapLogger = silentLogger) {
+    this.name = options.name;
+    this.#options = options;
+    this.#logger = logger;
+    const debug = options.debug ?? 0;
+    this.#serializer = new ImapSerializer(debug >= 2);
+    this.#bodies = new BodyStreams({
+      pause: () => this.#transport?.pause(),
+      resume: () => this.#transport?.resume(),
+    });
+    this.session = new Session<Arg>({
+      writer: {
+        write: (data) => this.#writer?.write(data) ?? false,
+        drain: () => this.#writer?.drain() ?? Promise.resolve(),
+        writeStream: (body, size) => this.#writerOrFail().writeStream(body, size),
+      },
+      serializer: this.#serializer,
+      trace: trafficTrace(logger, options.name, debug),
+      traceCredentials: debug >= 2,
+    });
+    this.commands = new SessionCommands(this.session, argBuilder);
+    this.#feed = new ResponseFeed(
+      (response) => this.session.receive(response),
+      (detail) => this.session.close('protocol', detail),
+      { bodySink: this.#bodies.sinkFor },
+    );
+    this.#actor = createActor(this.#machine(), {
+      input: {
+        server: options.name,
+        startTls: options.transport.type === 'imap' && (options.startTls ?? true),
+        auth: options.auth,
+        credentials:
+          options.username === undefined || options.password === undefined
+            ? undefined
+            : { username: options.username, password: options.password },
+        compress: options.compress ?? false,
+      },
+    });
+    this.closed = new Promise((resolve) => {
+      this.#actor.subscribe({
+        complete: () => resolve(this.#actor.getSnapshot().output!),
+        error: (error) => {
+          // A throwing action or guard: end everything rather than leave commands hanging.
+          const detail = `${this.name}: internal error: ${error instanceof Error ? error.message : String(error)}`;
+          this.#shutDown({ reason: 'protocol', detail });
+          resolve({ reason: 'protocol', detail });
+        },
+      });
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#actor.on('connection.ready', (event) => {
+        this.#capabilities = event.capabilities;
+        this.#serializer.useCapabilities(event.capabilities);
+        resolve();
+      });
+      this.closed.then((close) => reject(new ImapConnectionError(close.reason, close.detail)));
+    });
+    this.ready.catch(() => {}); // openConnection() reports it
+    this.#wireSession();
+    this.#actor.start();
+  }
+
+  /** The chart's state, e.g. 'connecting', 'notAuthenticated.authenticating', 'selected'. */
+  get state(): string {
+    return statePath(this.#actor.getSnapshot().value);
+  }
+
+  /** Capabilities after authentication (valid once ready). */
+  get capabilities(): readonly string[] {
+    return this.#capabilities;
+  }
+
+  /** The selected mailbox, or null. */
+  get mailbox(): string | null {
+    return this.#actor.getSnapshot().context.mailbox;
+  }
+
+  /** Raw bytes on the wire (after TLS and compression). */
+  get bytesRead(): number {
+    return this.#transport?.bytesRead ?? 0;
+  }
+
+  get bytesWritten(): number {
+    return this.#transport?.bytesWritten ?? 0;
+  }
+
+  /** Unsolicited (and ambiguous) untagged responses: EXISTS, EXPUNGE, FETCH from other clients... */
+  onUnsolicited(listener: (response: UntaggedResponse) => void): () => void {
+    return this.session.onUnsolicited(listener);
+  }
+
+  /** SELECT (EXAMINE when readOnly) through the chart; rejects with the server's refusal. */
+  select(mailbox: string, options?: SelectOptions): Promise<SelectResult> {
+    const state = this.state;
+    if (state !== 'authenticated.ready' && state !== 'selected') {
+      return Promise.reject(
+        new ImapConnectionError('state', `${this.name}: cannot SELECT in state ${state}`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        selected.unsubscribe();
+        failed.unsubscribe();
+      };
+      const selected = this.#actor.on('connection.selected', (event) => {
+        done();
+        resolve(event.result);
+      });
+      const failed = this.#actor.on('connection.selectFailed', (event) => {
+        done();
+        reject(new ImapConnectionError('state', `${this.name}: SELECT ${mailbox}: ${event.detail}`));
+      });
+      this.closed.then((close) => {
+        done();
+        reject(new ImapConnectionError(close.reason, close.detail));
+      });
+      const request: SelectRequest = { mailbox, options };
+      this.#actor.send({ type: 'connection.select', request });
+    });
+  }
+
+  /**
+   * Leaves the selected mailbox with UNSELECT (RFC 3691) when the server has it and resolves true;
+   * otherwise resolves false and the mailbox stays selected until the next SELECT. Never CLOSE:
+   * it would expunge.
+   */
+  async unselect(): Promise<boolean> {
+    if (this.state !== 'selected') {
+      throw new ImapConnectionError('state', `${this.name}: cannot UNSELECT in state ${this.state}`);
+    }
+    if (!this.#capabilities.includes('UNSELECT')) return false;
+    this.#send({ type: 'connection.unselect' });
+    const after = await waitFor(
+      this.#actor,
+      (s) => s.matches({ authenticated: 'ready' }) || s.status === 'done',
+    );
+    if (after.status === 'done') {
+      const close = after.output!;
+      throw new ImapConnectionError(close.reason, close.detail);
+    }
+    return true;
+  }
+
+  /**
+   * IDLE (RFC 2177) until the server reports a change (resolves true) or `signal` aborts (DONE is
+   * sent; resolves false). Re-issued by the chart before servers drop an idle client.
+   */
+  async waitForChange(signal?: AbortSignal): Promise<boolean> {
+    const state = this.state;
+    if (state !== 'authenticated.ready' && state !== 'selected') {
+      throw new ImapConnectionError('state', `${this.name}: cannot IDLE in state ${state}`);
+    }
+    let changed = false;
+    const listening = this.#actor.on('connection.changed', () => {
+      changed = true;
+    });
+    const stop = () => this.#send({ type: 'connection.done' });
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      this.#send({ type: 'connection.idle' });
+      const after = await waitFor(this.#actor, (s) => !s.matches('idle'));
+      if (after.status === 'done') throw new ImapConnectionError(after.output!.reason, after.output!.detail);
+      return changed;
+    } finally {
+      listening.unsubscribe();
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  /**
+   * Starts `UID FETCH uid (UID BODY.PEEK[])` and resolves when its body starts arriving, as a
+   * stream: pipe it into `append` on another connection. Reading from this server pauses while
+   * the consumer is more than a few MiB behind.
+   */
+  fetchBody(uid: number): Promise<MessageBody> {
+    const body = this.#bodies.expect(uid);
+    this.commands.uidFetch(String(uid), ['UID', 'BODY.PEEK[]']).then(
+      () => this.#bodies.settle(uid, new Error(`${this.name}: UID ${uid}: the server sent no body`)),
+      (error: Error) => this.#bodies.settle(uid, error),
+    );
+    return body;
+  }
+
+  /** LOGOUT, then close; resolves with how the connection ended. */
+  logout(): Promise<CloseInfo> {
+    this.#actor.send({ type: 'connection.logout' });
+    return this.closed;
+  }
+
+  /** Drops the connection without LOGOUT: pending commands fail. */
+  close(): Promise<CloseInfo> {
+    this.#send({ type: 'transport.closed', detail: 'closed by us' });
+    return this.closed;
+  }
+
+  #send(event: ConnectionEvent): void {
+    this.#actor.send(event);
+  }
+
+  #writerOrFail(): TransportWriter {
+    if (this.#writer === undefined) throw new Error('no transport');
+    return this.#writer;
+  }
+
+  /** Session facts become chart events; the chart decides what they mean. */
+  #wireSession(): void {
+    this.session.greeting.then(
+      (g) =>
+        this.#send({
+          type: 'imap.greeting',
+          status: g.type,
+          text: g.text,
+          capabilities: g.code?.name === 'CAPABILITY' ? g.code.capabilities : undefined,
+        }),
+      () => {},
+    );
+    this.session.closed.then((closed) => {
+      this.#bodies.failAll(closed);
+      // When the chart closed the session these land on a final state and are ignored.
+      if (closed.reason === 'bye') this.#send({ type: 'imap.bye', text: closed.detail });
+      else if (closed.reason === 'protocol')
+        this.#send({ type: 'imap.protocolError', detail: closed.detail });
+      else this.#send({ type: 'transport.error', detail: closed.detail });
+    });
+  }
+
+  async #open(): Promise<void> {
+    const transport = await openTransport({
+      ...this.#options.transport,
+      keepAlive: this.#options.keepAlive ?? this.#options.transport.keepAlive,
+    });
+    if (this.#actor.getSnapshot().status === 'done') {
+      transport.close(); // the chart gave up (timeout, close()) while we were connecting
+      return;
+    }
+    this.#transport = transport;
+    this.#writer = new TransportWriter(transport);
+    this.#logger.debug(this.name, `connected: ${transport.describe()}`);
+    transport.onClose((closed) => {
+      this.#writer?.closed();
+      const detail = closed.message;
+      if (closed.exit) this.#send({ type: 'tunnel.exited', detail });
+      else if (closed.error) this.#send({ type: 'transport.error', detail });
+      else this.#send({ type: 'transport.closed', detail });
+    });
+    transport.onData(this.#feed.push);
+  }
+
+  /** Runs STARTTLS or COMPRESS: `upgrade` gets what the parser received after the tagged OK. */
+  #switching(upgrade: (transport: Transport, remainder: Buffer) => Promise<void> | void) {
+    this.#feed.stopAfterNextTaggedOk();
+    return async () => {
+      // Called from inside the parser's push: let it finish so its remainder is complete.
+      await Promise.resolve();
+      await upgrade(this.#transport!, this.#feed.switchStream());
+      this.#logger.debug(this.name, `now: ${this.#transport!.describe()}`);
+    };
+  }
+
+  #shutDown(close: CloseInfo): void {
+    this.session.close(close.reason, close.detail);
+    this.#transport?.close();
+  }
+
+  #machine() {
+    const imap = this.commands;
+    const timeouts = this.#options.timeouts ?? {};
+    return connectionMachine.provide({
+      actors: {
+        openTransport: fromPromise(() => this.#open()),
+        capability: fromPromise(() => imap.capability()),
+        startTls: fromPromise(async (): Promise<string[] | undefined> => {
+          await imap.starttls(this.#switching((t, remainder) => t.startTls(remainder)));
+          // RFC 3501 §6.2.1: capabilities sent before the handshake are not to be trusted.
+          return undefined;
+        }),
+        authenticate: fromPromise(({ input }) =>
+          input.mechanism === 'PLAIN'
+            ? imap.authenticatePlain(input.username, input.password, input.saslIr)
+            : imap.login(input.username, input.password),
+        ),
+        compress: fromPromise(() => imap.compress(this.#switching((t, rest) => t.startCompression(rest)))),
+        enable: fromPromise(({ input }) => imap.enable(input.extensions)),
+        select: fromPromise(({ input }) => imap.select(input.mailbox, input.options)),
+        idle: fromPromise(async ({ signal }) => {
+          // Listen before IDLE goes out: the `+` and the first EXISTS often arrive in one read.
+          let stopListening = () => {};
+          const changed = new Promise<void>((resolve) => {
+            stopListening = this.session.onUnsolicited(() => resolve());
+            signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+          const handle = imap.idle();
+          try {
+            await Promise.race([handle.started, changed]);
+            await changed;
+          } finally {
+            stopListening();
+          }
+          await handle.done();
+        }),
+        unselect: fromPromise(async () => {
+          await this.session.command('UNSELECT');
+        }),
+        logout: fromPromise(async () => {
+          await imap.logout();
+        }),
+      },
+      actions: {
+        failPendingCommands: (_, close) => this.#shutDown(close),
+      },
+      delays: {
+        ...(timeouts.greeting !== undefined && { greetingTimeout: timeouts.greeting }),
+        ...(timeouts.command !== undefined && { commandTimeout: timeouts.command }),
+      },
+    });
+  }
+}
+
+/** Connects, authenticates and enables QRESYNC; rejects with a one-line ImapConnectionError. */
+export async function openConnection(
+  options: ConnectionOptions,
+  logger: ImapLogger = silentLogger,
+): Promise<ImapConnection> {
+  const connection = new ImapConnection(options, logger);
+  await connection.ready;
+  return connection;
+}

@@ -1,0 +1,24 @@
+// The CLI's Logger seen through the narrower logging seams of the sync runtime and the IMAP layer.
+import type { ImapLogger } from '../imap/connection.js';
+import type { Component, Logger } from '../log/logger.js';
+import type { SyncLogger } from '../sync/runtime/context.js';
+
+function component(name: string | null): Component | undefined {
+  return name === 'local' || name === 'remote' || name === 'database' ? name : undefined;
+}
+
+export function syncLogger(logger: Logger): SyncLogger {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (name: string | null, mailbox: string | null, message: string) =>
+      logger[level](component(name), message, mailbox ?? undefined);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export function imapLogger(logger: Logger): ImapLogger {
+  return {
+    debug: (name, message) => logger.debug(component(name), message),
+    info: (name, message) => logger.info(component(name), message),
+    warn: (name, message) => logger.warn(component(name), message),
+  };
+}

@@ -1,0 +1,117 @@
+// The write commands the mailbox actors send, built on the session directly so that every
+// untagged response and the tagged [HIGHESTMODSEQ]/[MODIFIED] codes reach the side's tracker.
+// Long UID sets go as several pipelined commands of about 4 KiB (UID_SET_MAX_CHARS).
+import type { ImapConnection } from '../../imap/connection.js';
+import { splitSequenceSet } from '../../protocol/sequence-set.js';
+import type { FetchAttributes, SequenceRanges } from '../../protocol/types.js';
+import type { FlagStore } from '../flag-stores.js';
+import { UID_SET_MAX_CHARS } from '../new-messages.js';
+import { faultPoint } from './fault.js';
+import type { SideTracker } from './tracker.js';
+import { uidArray } from './tracker.js';
+
+export function uidPieces(uids: Iterable<number> | SequenceRanges): string[] {
+  return splitSequenceSet(uids, UID_SET_MAX_CHARS);
+}
+
+/** Runs one command per UID-set piece, pipelined; resolves with the [MODIFIED] UIDs. */
+async function perPiece(
+  conn: ImapConnection,
+  tracker: SideTracker,
+  uids: readonly number[],
+  build: (piece: string) => { name: string; args: unknown[] },
+): Promise<number[]> {
+  const { session } = conn.commands;
+  const results = await Promise.all(
+    uidPieces(uids).map((piece) => {
+      const { name, args } = build(piece);
+      return session.command(name, args as never[], { onUntagged: (r) => tracker.absorb(r) });
+    }),
+  );
+  const modified: number[] = [];
+  for (const result of results) {
+    tracker.absorbCode(result.code);
+    if (result.code?.name === 'MODIFIED') modified.push(...uidArray(result.code.set));
+  }
+  faultPoint();
+  return modified;
+}
+
+/**
+ * `UID STORE uids (UNCHANGEDSINCE m) FLAGS.SILENT (flags)` for every flag group at once;
+ * resolves with the UIDs refused because they changed after `unchangedSince` (RFC 7162 §3.1.3).
+ */
+export async function storeFlags(
+  conn: ImapConnection,
+  tracker: SideTracker,
+  stores: readonly FlagStore[],
+  unchangedSince: bigint,
+): Promise<number[]> {
+  const b = conn.commands.args;
+  for (const { uids, flags } of stores) for (const uid of uids) tracker.expectFlags(uid, flags);
+  const refused = await Promise.all(
+    stores.map(({ uids, flags }) =>
+      perPiece(conn, tracker, uids, (piece) => ({
+        name: 'UID STORE',
+        args: [
+          b.sequenceSet(piece),
+          b.list([b.atom('UNCHANGEDSINCE'), b.number(unchangedSince)]),
+          b.atom('FLAGS.SILENT'),
+          b.list(flags.map((f) => b.atom(f))),
+        ],
+      })),
+    ),
+  );
+  return refused.flat();
+}
+
+/** `UID STORE +FLAGS.SILENT (\Deleted)` then `UID EXPUNGE`, pipelined (RFC 4315 §2.1). */
+export async function expungeUids(
+  conn: ImapConnection,
+  tracker: SideTracker,
+  uids: readonly number[],
+): Promise<void> {
+  if (uids.length === 0) return;
+  const b = conn.commands.args;
+  tracker.expectExpunge(uids);
+  await Promise.all([
+    perPiece(conn, tracker, uids, (piece) => ({
+      name: 'UID STORE',
+      args: [b.sequenceSet(piece), b.atom('+FLAGS.SILENT'), b.list([b.atom('\\Deleted')])],
+    })),
+    perPiece(conn, tracker, uids, (piece) => ({ name: 'UID EXPUNGE', args: [b.sequenceSet(piece)] })),
+  ]);
+}
+
+/**
+ * `UID FETCH uids (items)` in pipelined pieces. A FETCH that `claim` accepts is data we asked for
+ * (only its MODSEQ reaches the tracker); every other response is mailbox news for the tracker.
+ */
+export async function fetchUids(
+  conn: ImapConnection,
+  tracker: SideTracker,
+  pieces: readonly string[],
+  items: string[],
+  claim: (uid: number, attributes: FetchAttributes) => boolean,
+  changedSince?: bigint,
+): Promise<void> {
+  const b = conn.commands.args;
+  const modifiers =
+    changedSince === undefined ? [] : [b.list([b.atom('CHANGEDSINCE'), b.number(changedSince)])];
+  const results = await Promise.all(
+    pieces.map((piece) =>
+      conn.commands.session.command(
+        'UID FETCH',
+        [b.sequenceSet(piece), b.list(items.map((i) => b.atom(i))), ...modifiers],
+        {
+          onUntagged: (r) => {
+            const { uid, modseq } = r.type === 'FETCH' ? r.attributes : {};
+            if (r.type !== 'FETCH' || uid === undefined || !claim(uid, r.attributes)) tracker.absorb(r);
+            else if (modseq !== undefined) tracker.noteModseq(modseq);
+          },
+        },
+      ),
+    ),
+  );
+  for (const result of results) tracker.absorbCode(result.code);
+}

@@ -1,0 +1,147 @@
+// The LIST of one cycle: on both servers concurrently, `LIST ref ""` (the hierarchy delimiter) and
+// the LIST-EXTENDED command with RETURN (SUBSCRIBED CHILDREN STATUS (...)) (RFC 5258, RFC 5819) in
+// one round trip, then the plan against the database (src/sync/mailbox-list.ts).
+import type { ImapConnection } from '../../imap/connection.js';
+import type { ListEntry } from '../../session/commands.js';
+import type { StateStore } from '../../store/index.js';
+import type { DbMailbox, ListedMailbox, MailboxStatus, SideListing } from '../mailbox-list.js';
+import { argumentsToDb, listPatterns, type Namespace } from '../names.js';
+import type { PerSide, Side } from '../side.js';
+import { runtimeError } from './errors.js';
+import { bothSides } from './servers.js';
+
+/** The configuration of the listing (list-reference, list-mailbox, list-select-opts). */
+export interface ListingConfig {
+  references: PerSide<string>;
+  /** list-mailbox patterns, \0 standing for the delimiter; undefined means `*`. */
+  patterns?: readonly string[];
+  selectOpts: readonly string[];
+}
+
+const STATUS_ITEMS = ['UIDVALIDITY', 'UIDNEXT', 'HIGHESTMODSEQ'];
+
+export interface Listings {
+  listings: PerSide<SideListing>;
+  delimiters: PerSide<string | null>;
+}
+
+/**
+ * Lists both servers. `mailboxes` are command-line MAILBOX arguments (local delimiter, wildcards
+ * verbatim): they replace list-mailbox and list-select-opts (manual, COMMANDS).
+ */
+export async function listBothServers(
+  lane: PerSide<ImapConnection>,
+  config: ListingConfig,
+  mailboxes: readonly string[],
+): Promise<Listings> {
+  const explicit = mailboxes.length > 0;
+  const roots = bothSides(async (side) => {
+    const connection = lane[side];
+    // A selected mailbox's STATUS may come from the session's stale view: sync it first.
+    if (connection.mailbox !== null) void connection.commands.noop().catch(() => {});
+    return rootDelimiter(connection, config.references[side]);
+  });
+  roots.catch(() => {}); // awaited below, through `delimiters`
+  const delimiters = (side: Side) => roots.then((d) => d[side]);
+
+  const patternsFor = async (side: Side): Promise<string[]> => {
+    const ns = async (s: Side): Promise<Namespace> => ({
+      reference: config.references[s],
+      delimiter: await delimiters(s),
+    });
+    if (explicit) {
+      if (side === 'local') return [...mailboxes];
+      return listPatterns(argumentsToDb(mailboxes, await delimiters('local')), await ns('remote'), 'remote');
+    }
+    const patterns = config.patterns ?? ['*'];
+    // Only a \0 needs the delimiter: otherwise LIST goes out in the same round trip as `LIST ref ""`.
+    return patterns.some((p) => p.includes('\0'))
+      ? listPatterns(patterns, await ns(side), side)
+      : [...patterns];
+  };
+
+  const listed = await bothSides(async (side) => {
+    try {
+      const connection = lane[side];
+      const listStatus = connection.capabilities.includes('LIST-STATUS');
+      const entries = await connection.commands.list(config.references[side], await patternsFor(side), {
+        selection: explicit ? [] : [...config.selectOpts],
+        returnOptions: ['SUBSCRIBED', 'CHILDREN'],
+        ...(listStatus && { status: STATUS_ITEMS }),
+      });
+      if (!listStatus) await statusEach(connection, entries);
+      return entries;
+    } catch (error) {
+      throw runtimeError(error, side);
+    }
+  });
+  const delimiterOf = await roots.catch((error: unknown) => Promise.reject(runtimeError(error)));
+  const listing = (side: Side): SideListing => ({
+    reference: config.references[side],
+    rootDelimiter: delimiterOf[side],
+    mailboxes: listed[side].map(listedMailbox),
+  });
+  return { listings: { local: listing('local'), remote: listing('remote') }, delimiters: delimiterOf };
+}
+
+/**
+ * The delimiter of the reference's namespace, from `LIST ref ""` (RFC 3501 §6.3.8). Sent bare:
+ * a parenthesized pattern list (RFC 5258) makes "" an ordinary pattern that matches nothing.
+ */
+export async function rootDelimiter(connection: ImapConnection, reference: string): Promise<string | null> {
+  const b = connection.commands.args;
+  const result = await connection.session.command('LIST', [b.string(reference), b.string('')]);
+  for (const r of result.untagged) if (r.type === 'LIST') return r.delimiter;
+  return null;
+}
+
+/** Servers with NOTIFY but not LIST-STATUS: one STATUS per selectable mailbox, pipelined. */
+async function statusEach(connection: ImapConnection, entries: ListEntry[]): Promise<void> {
+  const selectable = entries.filter((e) => !e.attributes.some((a) => /^\\(noselect|nonexistent)$/i.test(a)));
+  const statuses = await Promise.all(
+    selectable.map((e) => connection.commands.status(e.mailbox, STATUS_ITEMS)),
+  );
+  selectable.forEach((entry, i) => {
+    entry.status = statuses[i];
+  });
+}
+
+function listedMailbox(entry: ListEntry): ListedMailbox {
+  const listed: ListedMailbox = {
+    name: entry.mailbox,
+    delimiter: entry.delimiter,
+    attributes: entry.attributes,
+  };
+  if (entry.status !== undefined) {
+    const status: MailboxStatus = {};
+    if (entry.status.uidValidity !== undefined) status.uidValidity = entry.status.uidValidity;
+    if (entry.status.uidNext !== undefined) status.uidNext = entry.status.uidNext;
+    if (entry.status.highestModseq !== undefined) status.highestModSeq = entry.status.highestModseq;
+    listed.status = status;
+  }
+  return listed;
+}
+
+/** The database side of the plan: every known mailbox with its state rows. */
+export function databaseMailboxes(store: StateStore): DbMailbox[] {
+  return store.listMailboxes().map((row) => {
+    const mailbox: DbMailbox = { idx: row.idx, name: dbNameOf(row.name), subscribed: row.subscribed };
+    const state = store.getState(row.idx);
+    if (state !== undefined) {
+      for (const side of ['local', 'remote'] as const) {
+        const { uidValidity, uidNext, highestModseq } = state[side];
+        mailbox[side] = { uidValidity, uidNext, highestModSeq: highestModseq };
+      }
+    }
+    return mailbox;
+  });
+}
+
+/** Database names are 7-bit strings with \0 for the delimiter; the store keeps them as BLOBs. */
+export function dbNameOf(cell: Buffer): string {
+  return cell.toString('utf8');
+}
+
+export function dbCell(dbName: string): Buffer {
+  return Buffer.from(dbName, 'utf8');
+}

@@ -1,0 +1,80 @@
+// The mailbox sync chart's actors with real effects: each step finds the lane's working state,
+// does its IMAP work on both servers and checkpoints to the state database. Errors leave as
+// {kind, message} data (machines/sync-error.ts), never as a bare TypeError.
+import { fromPromise } from 'xstate';
+import type { MailboxActorContracts, SyncError } from '../../../machines/contracts.js';
+import { mailboxSyncMachine } from '../../../machines/mailbox-sync.js';
+import type { PromiseActors } from '../../../machines/placeholders.js';
+import { type ImapConnection, ImapConnectionError } from '../../imap/connection.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { CommandFailed, ConnectionClosed } from '../../session/errors.js';
+import { StoreError } from '../../store/index.js';
+import type { SyncContext } from './context.js';
+import { faultPoint } from './fault.js';
+import { appendNew, checkpointUidnext } from './new-mail.js';
+import { propagateExpunges, propagateFlags } from './propagate.js';
+import { fullSync } from './resync.js';
+import { selectMailbox } from './select.js';
+import { WorkTable } from './work.js';
+
+/** Gives every failure a kind the chart understands, naming the mailbox. */
+export function classify(error: unknown, mailbox: string): SyncError {
+  if (typeof error === 'object' && error !== null && !(error instanceof Error) && 'kind' in error) {
+    return { mailbox, ...(error as SyncError) };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ConnectionClosed || error instanceof ImapConnectionError) {
+    return { kind: 'connection', message, mailbox };
+  }
+  if (error instanceof CommandFailed) return { kind: 'server', message, mailbox };
+  if (error instanceof ProtocolError) return { kind: 'protocol', message, mailbox };
+  if (error instanceof StoreError || (error instanceof Error && error.name === 'SqliteError')) {
+    return { kind: 'database', message, mailbox };
+  }
+  return {
+    kind: 'internal',
+    message: error instanceof Error ? `${error.name}: ${message}` : message,
+    mailbox,
+  };
+}
+
+function step<I extends { mailbox: string }, O>(run: (input: I) => Promise<O>) {
+  return fromPromise<O, I>(async ({ input }) => {
+    try {
+      return await run(input);
+    } catch (error) {
+      throw classify(error, input.mailbox);
+    }
+  });
+}
+
+export function createMailboxActors<C extends ImapConnection>(
+  ctx: SyncContext<C>,
+): PromiseActors<MailboxActorContracts> {
+  const table = new WorkTable(ctx);
+  const { store, logger } = ctx;
+  return {
+    selectMailbox: step((input) => selectMailbox(table, input)),
+    fullSync: step((input) => fullSync(store, logger, table.get(input.lane, input.mailbox), input)),
+    propagateExpunges: step((input) =>
+      propagateExpunges(store, logger, table.get(input.lane, input.mailbox)),
+    ),
+    propagateFlags: step((input) => propagateFlags(table.get(input.lane, input.mailbox))),
+    checkpointModseq: step(async (input) => {
+      const work = table.get(input.lane, input.mailbox);
+      const { local, remote } = work.trackers;
+      // Updates that arrived after the last propagation wait for the next round (or run).
+      if (local.pending || remote.pending) return undefined;
+      store.checkpointModseq(work.idx, local.highestModseq, remote.highestModseq);
+      faultPoint();
+      return undefined;
+    }),
+    appendNew: step((input) => appendNew(store, logger, table.get(input.lane, input.mailbox))),
+    checkpointUidnext: step((input) => checkpointUidnext(store, table.get(input.lane, input.mailbox))),
+  };
+}
+
+/** The mailbox chart with the runtime's actors, for the orchestrator to spawn one per mailbox. */
+export function mailboxSyncLogic<C extends ImapConnection>(ctx: SyncContext<C>) {
+  return mailboxSyncMachine.provide({ actors: createMailboxActors(ctx) });
+}

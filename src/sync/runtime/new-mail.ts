@@ -1,0 +1,102 @@
+// appendNew and checkpointUidnext: one pass of copying new messages both ways at once (manual,
+// DESCRIPTION §3), and the UIDNEXT checkpoint once a pass found nothing more to copy.
+import type { AppendOutcome } from '../../../machines/contracts.js';
+import type { ImapConnection } from '../../imap/connection.js';
+import { MAX_UID } from '../../protocol/sequence-set.js';
+import type { StateStore } from '../../store/index.js';
+import { planNewMessages } from '../new-messages.js';
+import { SIDES, type Side } from '../side.js';
+import type { SyncLogger } from './context.js';
+import { copyMessages, listMessages } from './copy.js';
+import { faultPoint } from './fault.js';
+import { fetchUids } from './imap-writes.js';
+import { loadMapping, type MailboxWork } from './work.js';
+
+/** The UIDs of `side` already replicated at or above `from` (our own APPENDs, adopted copies). */
+function replicatedFrom(store: StateStore, work: MailboxWork, side: Side, from: number): number[] {
+  const uids: number[] = [];
+  for (const [l, r] of loadMapping(store, work.idx).rows()) {
+    const uid = side === 'local' ? l : r;
+    if (uid >= from) uids.push(uid);
+  }
+  return uids;
+}
+
+/** Fetches and copies the new messages of `source`; resolves with how many it found. */
+async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxWork, source: Side) {
+  const tracker = work.trackers[source];
+  // Only the first pass knows UIDNEXT; later ones look again only after an EXISTS.
+  if (!work.firstPass[source] && !tracker.sawExists) return { found: 0, copied: 0 };
+  const first = work.firstPass[source];
+  work.firstPass[source] = false;
+  tracker.sawExists = false;
+  // Every message below this existed before the fetch starts, so the fetch covers it.
+  const before = work.uidNext[source];
+  const plan = planNewMessages({
+    dbUidNext: work.copiedBelow[source],
+    serverUidNext: first ? work.uidNext[source] : MAX_UID + 1,
+    skip: replicatedFrom(store, work, source, work.copiedBelow[source]),
+  });
+  let found = 0;
+  let copied = 0;
+  if (plan.needed) {
+    const messages = await listMessages(work.conns[source], work, source, plan.pieces);
+    found = messages.length;
+    copied = await copyMessages(store, logger, work, source, messages);
+    for (const m of messages) work.uidNext[source] = Math.max(work.uidNext[source], m.uid + 1);
+    work.copiedBelow[source] = Math.max(work.copiedBelow[source], ...messages.map((m) => m.uid + 1));
+  }
+  work.copiedBelow[source] = Math.max(work.copiedBelow[source], before);
+  return { found, copied };
+}
+
+/**
+ * Our APPENDs moved the target's MODSEQ without telling us by how much: read what changed since
+ * (our copies, echoed and ignored, and anybody else's changes) and the tagged [HIGHESTMODSEQ],
+ * so the next run does not take our own copies for flag changes.
+ */
+async function rereadModseq(work: MailboxWork, side: Side): Promise<void> {
+  const since = work.appendedSince[side];
+  if (since === null) return;
+  work.appendedSince[side] = null;
+  await fetchUids(work.conns[side], work.trackers[side], [`1:${MAX_UID}`], ['FLAGS'], () => false, since);
+}
+
+export async function appendNew(
+  store: StateStore,
+  logger: SyncLogger,
+  work: MailboxWork,
+): Promise<AppendOutcome> {
+  const results = await Promise.all(
+    SIDES.map(async (source) => {
+      const [result] = await Promise.all([
+        copyNewFrom(store, logger, work, source),
+        rereadModseq(work, source),
+      ]);
+      return result;
+    }),
+  );
+  const [local, remote] = results as [{ found: number; copied: number }, { found: number; copied: number }];
+  return {
+    counts: { toRemote: { copied: local.copied }, toLocal: { copied: remote.copied } },
+    newMessages: local.found + remote.found > 0,
+    pendingUpdates: work.trackers.local.pending || work.trackers.remote.pending,
+  };
+}
+
+/** Stores both UIDNEXTs, and both HIGHESTMODSEQs when nothing is left to propagate. */
+export async function checkpointUidnext(
+  store: StateStore,
+  work: MailboxWork<ImapConnection>,
+): Promise<undefined> {
+  // A pass that appended re-reads MODSEQ at the start of the next pass; the last pass copied nothing.
+  await Promise.all(SIDES.map((side) => rereadModseq(work, side)));
+  const { local, remote } = work.trackers;
+  store.transaction(() => {
+    store.checkpointUidNext(work.idx, work.copiedBelow.local, work.copiedBelow.remote);
+    if (!local.pending && !remote.pending)
+      store.checkpointModseq(work.idx, local.highestModseq, remote.highestModseq);
+  });
+  faultPoint();
+  return undefined;
+}

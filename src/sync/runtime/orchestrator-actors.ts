@@ -1,0 +1,160 @@
+// The orchestrator chart's effects (machines/contracts.ts, OrchestratorActorContracts): open the
+// database, connect the lanes, list and plan, reconcile, keep alive, --delete and --rename. They
+// fill the SyncContext the mailbox actors read (store, lanes, this cycle's mailbox table).
+import { fromPromise } from 'xstate';
+import type { ListingOutcome, OrchestratorActorContracts, SyncError } from '../../../machines/contracts.js';
+import type { PromiseActors } from '../../../machines/placeholders.js';
+import type { ImapConnection } from '../../imap/connection.js';
+import type { StateStore } from '../../store/index.js';
+import { type MailboxListPlan, planMailboxList, type SyncTarget } from '../mailbox-list.js';
+import { toWireName } from '../names.js';
+import { SIDES } from '../side.js';
+import type { SyncContext } from './context.js';
+import { deleteMailboxes, findRenameConflicts, renameMailbox } from './delete-rename.js';
+import { RuntimeError, runtimeError } from './errors.js';
+import { databaseMailboxes, dbCell, type ListingConfig, listBothServers } from './listing.js';
+import { NotifyWatch } from './notify.js';
+import { applyPlan, planChanges } from './reconcile.js';
+import { type OpenConnection, Servers } from './servers.js';
+
+export interface OrchestratorRuntimeOptions {
+  /** The locked state database (StateStore.open); may throw a StoreError. */
+  openStore(): StateStore;
+  openConnection: OpenConnection;
+  listing: ListingConfig & { ignore?: RegExp };
+  /** --notify: NOTIFY SET after each listing; `changed` is called on every server report. */
+  notify: { changed(): void } | null;
+  /** A connection ended while nothing was using it. */
+  connectionLost(error: SyncError): void;
+}
+
+/** What the engine needs besides the actors: the connections, to log out at the end. */
+export interface OrchestratorRuntime {
+  actors: PromiseActors<OrchestratorActorContracts>;
+  servers: Servers;
+}
+
+export function createOrchestratorActors(
+  ctx: SyncContext<ImapConnection>,
+  options: OrchestratorRuntimeOptions,
+): OrchestratorRuntime {
+  const servers = new Servers(ctx, options.openConnection, options.connectionLost);
+  const watch = options.notify && new NotifyWatch(options.notify.changed);
+  const { references } = options.listing;
+  /** The latest listing's plan, applied by reconcileMailboxes. */
+  let plan: MailboxListPlan | undefined;
+
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw runtimeError(error);
+    }
+  };
+  /** A step whose only output is having happened. */
+  const step = async (work: () => Promise<void> | void): Promise<undefined> => {
+    await guarded(async () => work());
+    return undefined;
+  };
+
+  const listMailboxes = async ({ mailboxes, repair }: { mailboxes: string[]; repair: boolean }) => {
+    const lane = servers.first;
+    const { listings, delimiters } = await listBothServers(lane, options.listing, mailboxes);
+    // A version-0 database needs both delimiters before it can be read (src/store).
+    if (ctx.store.upgradePending) ctx.store.upgradeSchema(delimiters.local, delimiters.remote);
+    plan = planMailboxList({
+      local: listings.local,
+      remote: listings.remote,
+      database: databaseMailboxes(ctx.store),
+      explicitMailboxes: mailboxes.length > 0,
+      ...(options.listing.ignore && { ignore: options.listing.ignore }),
+    });
+    const outcome = outcomeOf(plan, repair, (name) => ctx.store.findMailbox(dbCell(name))?.idx);
+    ctx.mailboxes = new Map(outcome.targets.map((t) => [t.dbName, t]));
+    if (watch && outcome.listing.abort === null) {
+      const watched = [...plan.sync.map((t) => t.dbName), ...plan.unchanged.map((u) => u.dbName)];
+      await Promise.all(
+        SIDES.map((side) =>
+          watch.watch(
+            lane[side],
+            watched.map((name) => toWireName(name, plan!.namespaces[side], side)),
+          ),
+        ),
+      );
+    }
+    return outcome.listing;
+  };
+
+  const actors: PromiseActors<OrchestratorActorContracts> = {
+    openDatabase: fromPromise(() =>
+      step(() => {
+        ctx.store = options.openStore();
+      }),
+    ),
+    // Both sides always: MAILBOX arguments of --delete/--rename are in the local delimiter, which
+    // only the local server can tell, even when only the remote server is a target.
+    connectServers: fromPromise(({ input }) =>
+      step(async () => {
+        await servers.connect(input.lanes);
+        if (watch) {
+          for (const side of SIDES) {
+            if (!servers.first[side].capabilities.includes('NOTIFY'))
+              throw new RuntimeError(
+                'server',
+                `${side}: --notify needs a server with the NOTIFY extension (RFC 5465)`,
+              );
+          }
+        }
+      }),
+    ),
+    listMailboxes: fromPromise(({ input }) => guarded(() => listMailboxes(input))),
+    reconcileMailboxes: fromPromise(() =>
+      step(async () => {
+        if (plan !== undefined) await applyPlan(ctx, servers.first, plan);
+      }),
+    ),
+    keepAlive: fromPromise(() => step(() => servers.keepAlive())),
+    deleteMailboxes: fromPromise(({ input }) =>
+      guarded(() => deleteMailboxes(ctx, servers.first, references, input)),
+    ),
+    findRenameConflicts: fromPromise(({ input }) =>
+      guarded(() => findRenameConflicts(ctx, servers.first, references, input)),
+    ),
+    renameMailbox: fromPromise(({ input }) =>
+      guarded(() => renameMailbox(ctx, servers.first, references, input)),
+    ),
+  };
+  return { actors, servers };
+}
+
+/**
+ * The chart's view of a plan. A changed UIDVALIDITY is one mailbox's failure, not the run's: the
+ * mailbox is queued anyway and its actor reports the failure at SELECT. Any other problem aborts.
+ */
+function outcomeOf(
+  plan: MailboxListPlan,
+  repair: boolean,
+  idxOf: (dbName: string) => number | undefined,
+): { listing: ListingOutcome; targets: SyncTarget[] } {
+  const fatal = plan.problems.filter((p) => p.code !== 'uidvalidity-changed');
+  if (fatal.length > 0) {
+    const message = fatal.map((p) => p.message).join('\n');
+    return { listing: { abort: { kind: 'mailbox-list', message }, changes: [], toSync: [] }, targets: [] };
+  }
+  const known = (dbName: string, idx: number | undefined): SyncTarget => ({
+    dbName,
+    ...(idx !== undefined && { idx }),
+    local: toWireName(dbName, plan.namespaces.local, 'local'),
+    remote: toWireName(dbName, plan.namespaces.remote, 'remote'),
+    reason: 'changed',
+  });
+  const targets = [
+    ...plan.sync,
+    ...plan.problems.map((p) => known(p.dbName!, idxOf(p.dbName!))),
+    ...(repair ? plan.unchanged.map((u) => known(u.dbName, u.idx)) : []),
+  ];
+  return {
+    listing: { abort: null, changes: planChanges(plan), toSync: targets.map((t) => t.dbName) },
+    targets,
+  };
+}

@@ -1,0 +1,111 @@
+// propagateExpunges / propagateFlags: turn the changes the trackers buffered into UID STOREs and
+// UID EXPUNGEs on the other server (manual, DESCRIPTION §2). Mapping rows of expunged pairs are
+// deleted only once both sides are expunged: a crash before that replays the expunge.
+import type { CountsDelta, PropagationOutcome, StepOutcome } from '../../../machines/contracts.js';
+import type { ImapConnection } from '../../imap/connection.js';
+import type { StateStore } from '../../store/index.js';
+import { type ChangePlan, type FlagUpdate, planChanges } from '../changes.js';
+import type { UidMapping } from '../mapping.js';
+import { otherSide, type PerSide, SIDES, type Side } from '../side.js';
+import type { SyncLogger } from './context.js';
+import { faultPoint } from './fault.js';
+import { expungeUids, fetchUids, storeFlags, uidPieces } from './imap-writes.js';
+import { dbState, loadMapping, type MailboxWork } from './work.js';
+
+/** The flag half of a plan, kept between the two steps with what it was made from. */
+export interface PendingFlags {
+  plan: ChangePlan;
+  mapping: UidMapping;
+  updates: PerSide<Map<number, FlagUpdate>>;
+}
+
+const pendingFlags = new WeakMap<MailboxWork, PendingFlags>();
+
+export async function propagateExpunges<C extends ImapConnection>(
+  store: StateStore,
+  logger: SyncLogger,
+  work: MailboxWork<C>,
+): Promise<StepOutcome> {
+  const state = dbState(store, work);
+  const mapping = loadMapping(store, work.idx);
+  const local = work.trackers.local.take();
+  const remote = work.trackers.remote.take();
+  const plan = planChanges({
+    mailbox: work.names.local,
+    mapping,
+    local,
+    remote,
+    synced: {
+      local: { uidNext: state.local.uidNext, highestModSeq: state.local.highestModseq },
+      remote: { uidNext: state.remote.uidNext, highestModSeq: state.remote.highestModseq },
+    },
+  });
+  for (const line of plan.warnings) logger.warn(null, work.names.local, line);
+  pendingFlags.set(work, { plan, mapping, updates: { local: local.modified, remote: remote.modified } });
+
+  await Promise.all(
+    SIDES.map((side) => expungeUids(work.conns[side], work.trackers[side], plan.expunge[side])),
+  );
+  if (plan.deleteMappings.length > 0) {
+    store.removeMappingsByLocal(work.idx, plan.deleteMappings);
+    faultPoint();
+  }
+  return {
+    counts: {
+      toLocal: { expunged: plan.expunge.local.length },
+      toRemote: { expunged: plan.expunge.remote.length },
+    },
+  };
+}
+
+export async function propagateFlags<C extends ImapConnection>(
+  work: MailboxWork<C>,
+): Promise<PropagationOutcome> {
+  const pending = pendingFlags.get(work);
+  pendingFlags.delete(work);
+  const counts: CountsDelta = { toLocal: {}, toRemote: {} };
+  if (pending !== undefined) {
+    const { plan, mapping, updates } = pending;
+    await Promise.all(
+      SIDES.map(async (side) => {
+        const stores = plan.stores[side];
+        if (stores.length === 0) return;
+        const tracker = work.trackers[side];
+        const refused = await storeFlags(work.conns[side], tracker, stores, tracker.highestModseq);
+        const stored = stores.reduce((n, s) => n + s.uids.length, 0) - refused.length;
+        counts[side === 'local' ? 'toLocal' : 'toRemote'] = { flagsUpdated: stored };
+        if (refused.length > 0) await retryLater(work, side, refused, mapping, updates);
+      }),
+    );
+    counts.conflicts = plan.conflicts.length;
+  }
+  const pendingUpdates = work.trackers.local.pending || work.trackers.remote.pending;
+  return { counts, pendingUpdates };
+}
+
+/**
+ * UIDs refused by UNCHANGEDSINCE changed on `side` after we last looked: put the source's update
+ * back and read the side's current flags, so the next round sees both (and takes the union).
+ */
+async function retryLater(
+  work: MailboxWork,
+  side: Side,
+  refused: number[],
+  mapping: UidMapping,
+  updates: PerSide<Map<number, FlagUpdate>>,
+): Promise<void> {
+  const source = otherSide(side);
+  for (const uid of refused) {
+    const counterpart = mapping.counterpart(source, uid);
+    const update = counterpart === undefined ? undefined : updates[source].get(counterpart);
+    if (counterpart !== undefined && update !== undefined) work.trackers[source].restore(counterpart, update);
+  }
+  // The tracker takes the FETCH as a change unless it only echoes one of our own STOREs.
+  await fetchUids(
+    work.conns[side],
+    work.trackers[side],
+    uidPieces(refused),
+    ['MODSEQ', 'FLAGS'],
+    () => false,
+  );
+}

@@ -1,0 +1,153 @@
+// selectMailbox: SELECT on both servers at once, with QRESYNC (RFC 7162 §3.2.5) when the database
+// knows the mailbox, and the working state the later steps share.
+import type { MailboxSyncInput, SelectedSide, SelectOutcome } from '../../../machines/contracts.js';
+import type { ImapConnection } from '../../imap/connection.js';
+import { normalizeSequenceRanges } from '../../protocol/sequence-set.js';
+import type { SequenceRanges } from '../../protocol/types.js';
+import type { QresyncParams, SelectResult } from '../../session/commands.js';
+import type { SideState } from '../../store/types.js';
+import { interruptedRows } from '../full-sync.js';
+import { type PerSide, SIDES, type Side } from '../side.js';
+import { ascending } from '../uid-set.js';
+import { SideTracker } from './tracker.js';
+import { loadMapping, type MailboxWork, type WorkTable } from './work.js';
+
+/** RFC 7162 §3.2.5.2 sample: the highest known UIDs, at most 1024 of them in about 256 bytes. */
+const SAMPLE_UIDS = 1024;
+const SAMPLE_CHARS = 256;
+
+/**
+ * Message sequence match data: assuming the mailbox still holds exactly the mapped messages, the
+ * n highest UIDs have the n highest sequence numbers. A server that no longer knows which
+ * messages vanished since MODSEQ compares these and reports the expunges it can infer.
+ */
+export function seqMatchSample(sortedUids: readonly number[]): QresyncParams['seqMatch'] {
+  const count = sortedUids.length;
+  if (count === 0) return undefined;
+  const picked: number[] = [];
+  let ranges: SequenceRanges = [];
+  for (let i = count - 1; i >= 0 && picked.length < SAMPLE_UIDS; i--) {
+    picked.push(sortedUids[i]!);
+    const next = normalizeSequenceRanges(picked);
+    if (next.length * 22 > SAMPLE_CHARS && next.length > ranges.length) {
+      picked.pop();
+      break;
+    }
+    ranges = next;
+  }
+  return { seqs: [[count - picked.length + 1, count]], uids: normalizeSequenceRanges(picked) };
+}
+
+function qresyncParams(state: SideState, uids: number[]): QresyncParams | undefined {
+  // Without a completed first sync there is nothing to resynchronize from (the Perl tool does the same).
+  if (state.highestModseq === 0n || state.uidNext <= 1) return undefined;
+  return {
+    uidValidity: state.uidValidity,
+    modseq: state.highestModseq,
+    knownUids: [[1, state.uidNext - 1]],
+    seqMatch: seqMatchSample(uids),
+  };
+}
+
+function selectedSide(result: SelectResult, side: Side, mailbox: string): SelectedSide {
+  if (result.highestModseq === undefined) {
+    throw {
+      kind: 'server',
+      message: `${side} server: ${mailbox} has no persistent MODSEQ (NOMODSEQ)`,
+      mailbox,
+    };
+  }
+  if (result.uidNext === undefined) {
+    throw { kind: 'server', message: `${side} server: SELECT ${mailbox} gave no UIDNEXT`, mailbox };
+  }
+  return {
+    uidValidity: result.uidValidity,
+    uidNext: result.uidNext,
+    highestModseq: result.highestModseq,
+    exists: result.exists,
+  };
+}
+
+export async function selectMailbox<C extends ImapConnection>(
+  table: WorkTable<C>,
+  input: MailboxSyncInput,
+): Promise<SelectOutcome> {
+  const { store, ctx } = table;
+  const { mailbox, lane } = input;
+  const target = ctx.mailboxes.get(mailbox);
+  const conns = ctx.lanes[lane];
+  if (target === undefined)
+    throw { kind: 'internal', message: `mailbox ${mailbox} is not in this cycle`, mailbox };
+  if (conns === undefined) throw { kind: 'internal', message: `no connections for lane ${lane}`, mailbox };
+  const idx = target.idx ?? store.findMailbox(Buffer.from(target.dbName))?.idx;
+  if (idx === undefined)
+    throw { kind: 'database', message: `mailbox ${mailbox} is not in the database`, mailbox };
+
+  const state = store.getState(idx);
+  const mapping = state && !input.repair ? loadMapping(store, idx) : undefined;
+  const known: PerSide<number[]> = { local: [], remote: [] };
+  for (const [l, r] of mapping?.rows() ?? []) {
+    known.local.push(l);
+    known.remote.push(r);
+  }
+  const names = { local: target.local, remote: target.remote };
+  const results = await Promise.all(
+    SIDES.map((side) => {
+      known[side].sort(ascending);
+      const qresync = state && mapping ? qresyncParams(state[side], known[side]) : undefined;
+      return conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
+    }),
+  );
+  const [local, remote] = results.map((r, i) => selectedSide(r!, SIDES[i]!, mailbox)) as [
+    SelectedSide,
+    SelectedSide,
+  ];
+  const selected = { local, remote };
+  const uidValidityChanged = state
+    ? SIDES.filter((s) => state[s].uidValidity !== selected[s].uidValidity)
+    : [];
+  if (state === undefined) {
+    // A new mailbox: every message is new (UIDNEXT 0), as in the Perl tool's first sync.
+    const initial = (s: Side) => ({ uidValidity: selected[s].uidValidity, uidNext: 0, highestModseq: 0n });
+    store.initMailboxState(idx, initial('local'), initial('remote'));
+  }
+
+  const trackers = {
+    local: new SideTracker(local.highestModseq),
+    remote: new SideTracker(remote.highestModseq),
+  };
+  SIDES.forEach((side, i) => {
+    const result = results[i]!;
+    trackers[side].absorb({ kind: 'untagged', type: 'VANISHED', earlier: true, uids: result.vanished });
+    for (const { seq, attributes } of result.fetched)
+      trackers[side].absorb({ kind: 'untagged', type: 'FETCH', seq, attributes });
+  });
+  const detachers = SIDES.map((side) => conns[side].onUnsolicited((r) => trackers[side].absorb(r)));
+  const dbNext = { local: state?.local.uidNext ?? 0, remote: state?.remote.uidNext ?? 0 };
+  const work: MailboxWork<C> = {
+    mailbox,
+    idx,
+    names,
+    conns,
+    trackers,
+    selected,
+    copiedBelow: { ...dbNext },
+    uidNext: { local: local.uidNext, remote: remote.uidNext },
+    firstPass: { local: true, remote: true },
+    appendedSince: { local: null, remote: null },
+    detach: () => {
+      for (const detach of detachers) detach();
+    },
+  };
+  table.set(lane, work);
+
+  const interrupted =
+    uidValidityChanged.length === 0 &&
+    mapping !== undefined &&
+    (store.pendingAppendIntents(idx).length > 0 ||
+      interruptedRows(
+        [...mapping.rows()].map(([localUid, remoteUid]) => ({ localUid, remoteUid })),
+        dbNext,
+      ).length > 0);
+  return { local, remote, uidValidityChanged, interrupted };
+}

@@ -1,0 +1,91 @@
+// The lanes of connections: opening `lanes` connections to each server concurrently, noticing a
+// connection that ends behind our back (watch mode reconnects), NOOP keepalives, and LOGOUT.
+import type { SyncError } from '../../../machines/contracts.js';
+import type { ImapConnection } from '../../imap/connection.js';
+import { type PerSide, SIDES, type Side } from '../side.js';
+import type { Lane, SyncContext } from './context.js';
+import { runtimeError } from './errors.js';
+
+export type OpenConnection = (side: Side) => Promise<ImapConnection>;
+
+export class Servers {
+  /** Connections we are closing ourselves: their end is not a loss. */
+  readonly #leaving = new WeakSet<ImapConnection>();
+
+  constructor(
+    private readonly ctx: SyncContext<ImapConnection>,
+    private readonly open: OpenConnection,
+    /** Called once per connection that ends without us asking (BYE, reset, tunnel exit). */
+    private readonly lost: (error: SyncError) => void,
+  ) {}
+
+  /** Lane 0's pair: the connections that LIST, NOTIFY and run --delete/--rename. */
+  get first(): Lane<ImapConnection> {
+    const lane = this.ctx.lanes[0];
+    if (lane === undefined) throw runtimeError(new Error('no connection is open'));
+    return lane;
+  }
+
+  /**
+   * Replaces every lane with `lanes` fresh pairs, all opened concurrently. Nothing is kept when
+   * one fails: the others are closed and the first failure (naming its side) is thrown.
+   */
+  async connect(lanes: number): Promise<void> {
+    await this.closeAll();
+    const opening = Array.from({ length: lanes }, () =>
+      SIDES.map((side) =>
+        this.open(side).catch((error: unknown) => Promise.reject(runtimeError(error, side))),
+      ),
+    );
+    const settled = await Promise.allSettled(opening.flat());
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    const opened = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (failure !== undefined) {
+      await Promise.all(opened.map((c) => this.#close(c)));
+      throw failure.reason;
+    }
+    for (const connection of opened) this.#watch(connection);
+    const pairs: Array<Lane<ImapConnection>> = [];
+    for (let i = 0; i < opened.length; i += 2) pairs.push({ local: opened[i]!, remote: opened[i + 1]! });
+    this.ctx.lanes = pairs;
+  }
+
+  /** One NOOP per connection, all at once (RFC 3501 §6.1.2: resets the server's autologout timer). */
+  async keepAlive(): Promise<void> {
+    await Promise.all(
+      this.ctx.lanes.flatMap((lane) =>
+        SIDES.map((side) =>
+          lane[side].commands.noop().catch((e: unknown) => Promise.reject(runtimeError(e, side))),
+        ),
+      ),
+    );
+  }
+
+  /** LOGOUT on every connection (the end of a run); failures only matter for --debug. */
+  async closeAll(): Promise<void> {
+    const lanes = this.ctx.lanes;
+    this.ctx.lanes = [];
+    await Promise.all(lanes.flatMap((lane) => SIDES.map((side) => this.#close(lane[side]))));
+  }
+
+  async #close(connection: ImapConnection): Promise<void> {
+    this.#leaving.add(connection);
+    if (connection.state === 'closed') return;
+    await connection.logout().catch(() => connection.close());
+  }
+
+  #watch(connection: ImapConnection): void {
+    connection.closed.then((close) => {
+      if (this.#leaving.has(connection)) return;
+      this.lost(
+        runtimeError(new Error(`connection lost (${close.reason}): ${close.detail}`), connection.name),
+      );
+    });
+  }
+}
+
+/** A value per side, computed concurrently. */
+export async function bothSides<T>(work: (side: Side) => Promise<T>): Promise<PerSide<T>> {
+  const [local, remote] = await Promise.all(SIDES.map(work));
+  return { local: local!, remote: remote! };
+}

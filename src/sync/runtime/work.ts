@@ -1,0 +1,73 @@
+// The working state of the mailbox a lane is synchronizing: its database row, the two selected
+// connections with their trackers, and how far new messages have been copied. It lives next to
+// the lane between the chart's steps, so no UID set ever travels through the chart.
+import type { SelectedSide } from '../../../machines/contracts.js';
+import type { ImapConnection } from '../../imap/connection.js';
+import type { StateStore } from '../../store/index.js';
+import type { MailboxState } from '../../store/types.js';
+import { UidMapping } from '../mapping.js';
+import type { PerSide, Side } from '../side.js';
+import type { SyncContext } from './context.js';
+import type { SideTracker } from './tracker.js';
+
+export interface MailboxWork<C extends ImapConnection = ImapConnection> {
+  mailbox: string;
+  idx: number;
+  /** Wire names per side. */
+  names: PerSide<string>;
+  conns: PerSide<C>;
+  trackers: PerSide<SideTracker>;
+  selected: PerSide<SelectedSide>;
+  /** Per source side: every message below this UID has been copied (or found replicated). */
+  copiedBelow: PerSide<number>;
+  /** The side's UIDNEXT as far as we know (SELECT, fetched UIDs, APPENDUID). */
+  uidNext: PerSide<number>;
+  /** The new-message fetch of this side has not yet run in this actor's run. */
+  firstPass: PerSide<boolean>;
+  /** HIGHESTMODSEQ seen before our latest APPENDs to the side, when not yet re-read. */
+  appendedSince: PerSide<bigint | null>;
+  /** Stops routing unsolicited responses to the trackers. */
+  detach: () => void;
+}
+
+/** The lane's connections and store, plus a typed error for the rare "called out of order". */
+export class WorkTable<C extends ImapConnection> {
+  readonly #byLane = new Map<number, MailboxWork<C>>();
+
+  constructor(readonly ctx: SyncContext<C>) {}
+
+  get store(): StateStore {
+    return this.ctx.store;
+  }
+
+  set(lane: number, work: MailboxWork<C>): void {
+    this.#byLane.get(lane)?.detach();
+    this.#byLane.set(lane, work);
+  }
+
+  get(lane: number, mailbox: string): MailboxWork<C> {
+    const work = this.#byLane.get(lane);
+    if (work === undefined || work.mailbox !== mailbox) {
+      throw { kind: 'internal', message: `lane ${lane} has not selected ${mailbox}`, mailbox };
+    }
+    return work;
+  }
+}
+
+export function dbState(store: StateStore, work: MailboxWork): MailboxState {
+  const state = store.getState(work.idx);
+  if (state === undefined) {
+    throw { kind: 'database', message: `no synchronization state for mailbox ${work.mailbox}` };
+  }
+  return state;
+}
+
+export function loadMapping(store: StateStore, idx: number): UidMapping {
+  const { byLocal } = store.getMappings(idx);
+  return new UidMapping([...byLocal].map(([localUid, remoteUid]) => ({ localUid, remoteUid })));
+}
+
+/** [local, remote] pairs from (source UID, target UID) as the store wants them. */
+export function pairOf(target: Side, source: number, dest: number): [number, number] {
+  return target === 'remote' ? [source, dest] : [dest, source];
+}

@@ -1,0 +1,165 @@
+// The connection runtime against a real Dovecot: each transport, STARTTLS and authentication,
+// the chart's state, COMPRESS on the wire, SELECT, LOGOUT, and refused credentials.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ImapConnection } from '../../src/imap/connection.js';
+import { parseFingerprint, parseProxyUrl } from '../../src/transport/transport.js';
+import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
+import { startSocks5Server } from '../helpers/socks5-server.js';
+import { closeAll, message, openTracked, optionsFor, recordingLogger } from './setup.js';
+
+describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
+  let dovecot: Dovecot;
+  let strict: Dovecot;
+  before(async () => {
+    [dovecot, strict] = await Promise.all([
+      startDovecot({ tls: true }),
+      startDovecot({ tls: true, loginDisabledPlaintext: true }),
+    ]);
+  });
+  after(async () => {
+    await closeAll();
+    await Promise.all([dovecot?.stop(), strict?.stop()]);
+  });
+
+  for (const via of ['tunnel', 'starttls', 'imaps'] as const) {
+    test(`${via}: ready with QRESYNC enabled, SELECT, LOGOUT`, async () => {
+      const logger = recordingLogger();
+      const conn = await openTracked(optionsFor(dovecot, via, { debug: 1 }), logger);
+      assert.equal(conn.state, 'authenticated.ready');
+      assert.ok(conn.capabilities.includes('QRESYNC'));
+      const selected = await conn.select('INBOX');
+      assert.equal(conn.state, 'selected');
+      assert.equal(conn.mailbox, 'INBOX');
+      assert.ok(selected.uidValidity > 0);
+      assert.equal(await conn.unselect(), true);
+      assert.equal(conn.state, 'authenticated.ready');
+      assert.equal(conn.mailbox, null);
+      await conn.select('INBOX', { readOnly: true });
+      const closed = await conn.logout();
+      assert.equal(closed.reason, 'logout');
+      assert.equal(conn.state, 'closed');
+      const traffic = logger.lines.join('\n');
+      assert.match(traffic, /C: a\d+ ENABLE QRESYNC/);
+      assert.match(traffic, /C: a\d+ UNSELECT\n[\s\S]*C: a\d+ EXAMINE INBOX\n[\s\S]*C: a\d+ LOGOUT/);
+      assert.doesNotMatch(traffic, /C: a\d+ CLOSE/);
+      if (via === 'starttls') {
+        assert.match(traffic, /C: a\d+ STARTTLS[\s\S]*C: a\d+ CAPABILITY[\s\S]*AUTHENTICATE/);
+      }
+    });
+  }
+
+  test('refused credentials: one line naming the server, nothing left running', async () => {
+    await assert.rejects(openTracked(optionsFor(dovecot, 'imaps', { password: 'wrong' })), (error: Error) => {
+      assert.match(error.message, /^remote: authentication failed: .*AUTHENTICATE failed: NO/);
+      assert.doesNotMatch(error.message, /\n/);
+      return true;
+    });
+  });
+
+  test('LOGIN mechanism, IP literal host, imaps with an SPKI pin instead of a CA', async () => {
+    const logger = recordingLogger();
+    const options = optionsFor(dovecot, 'starttls', { auth: ['LOGIN'], debug: 1 });
+    options.transport.host = `[${dovecot.host}]`;
+    const viaLogin = await openTracked(options, logger);
+    assert.match(logger.lines.join('\n'), /C: a\d+ LOGIN <redacted>/);
+    assert.equal((await viaLogin.logout()).reason, 'logout');
+    const pinned = optionsFor(dovecot, 'imaps');
+    pinned.transport.tls = {
+      verify: false,
+      fingerprints: [parseFingerprint(`sha256$${dovecot.spkiSha256}`)],
+    };
+    assert.equal((await (await openTracked(pinned)).logout()).reason, 'logout');
+  });
+
+  test('LOGINDISABLED before TLS: no mechanism is usable, nothing is sent', async () => {
+    const options = optionsFor(strict, 'starttls', { startTls: false });
+    options.transport.host = strict.remoteHost; // not a "secured" local client for Dovecot
+    const logger = recordingLogger();
+    await assert.rejects(openTracked({ ...options, debug: 1 }, logger), (error: Error) => {
+      assert.match(
+        error.message,
+        /^remote: no usable authentication mechanism \(wanted PLAIN LOGIN; server offers LOGINDISABLED\)$/,
+      );
+      return true;
+    });
+    assert.doesNotMatch(logger.lines.join('\n'), /LOGIN <|AUTHENTICATE/);
+    // With STARTTLS (the default) the same server lets us in.
+    const secured = optionsFor(strict, 'starttls');
+    secured.transport.host = strict.remoteHost;
+    assert.equal((await (await openTracked(secured)).logout()).reason, 'logout');
+  });
+
+  test('SOCKS5 proxies: socks5 resolves locally, socks5h at the proxy, with user:password', async () => {
+    const proxy = await startSocks5Server({ auth: { username: 'proxyuser', password: 'proxypass' } });
+    try {
+      for (const [scheme, host] of [
+        ['socks5', dovecot.host],
+        ['socks5h', 'localhost'],
+      ] as const) {
+        const options = optionsFor(dovecot, 'imaps');
+        options.transport.host = host;
+        options.transport.proxy = parseProxyUrl(`${scheme}://proxyuser:proxypass@127.0.0.1:${proxy.port}`);
+        const connection = await openTracked(options);
+        assert.equal(connection.state, 'authenticated.ready');
+        await connection.logout();
+      }
+      assert.deepEqual(
+        proxy.requests.map((r) => [r.addressType, r.host, r.username]),
+        [
+          ['ipv4', '127.0.0.1', 'proxyuser'],
+          ['domain', 'localhost', 'proxyuser'],
+        ],
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('IDLE: a message appended by another client ends the wait; abort sends DONE', async () => {
+    const watcher = await openTracked(optionsFor(dovecot, 'tunnel'));
+    const writer = await openTracked(optionsFor(dovecot, 'tunnel'));
+    await watcher.select('INBOX');
+    const waiting = watcher.waitForChange();
+    await waitForState(watcher, 'idle');
+    const extra = message('wake up');
+    await writer.commands.append('INBOX', [{ body: extra, size: extra.length }]);
+    assert.equal(await waiting, true);
+    assert.equal(watcher.state, 'selected');
+    const abort = new AbortController();
+    const stopped = watcher.waitForChange(abort.signal);
+    await waitForState(watcher, 'idle');
+    abort.abort();
+    assert.equal(await stopped, false);
+    assert.equal(watcher.state, 'selected');
+    await watcher.commands.noop(); // IDLE is over on the wire too
+    await Promise.all([watcher.logout(), writer.logout()]);
+  });
+
+  test('synchronising literals under LITERAL- wait for "+" while other responses flow', async () => {
+    const literalMinus = await startDovecot({ extraConf: 'imap_literal_minus = yes' });
+    try {
+      const conn = await openTracked(optionsFor(literalMinus, 'tunnel'));
+      assert.ok(conn.capabilities.includes('LITERAL-') && !conn.capabilities.includes('LITERAL+'));
+      const big = message('big', 100_000);
+      const small = message('small');
+      const results = await Promise.all([
+        conn.commands.noop(),
+        conn.commands.append('INBOX', [{ body: big, size: big.length }]), // {N}: waits for "+"
+        conn.commands.status('INBOX', ['MESSAGES']),
+        conn.commands.append('INBOX', [{ body: small, size: small.length }]), // {N+}
+        conn.commands.noop(),
+      ]);
+      assert.equal(results.length, 5);
+      assert.equal((await conn.commands.status('INBOX', ['MESSAGES'])).messages, 2);
+      await conn.logout();
+    } finally {
+      await literalMinus.stop();
+    }
+  });
+});
+
+async function waitForState(connection: ImapConnection, state: string): Promise<void> {
+  for (let i = 0; i < 1000 && connection.state !== state; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(connection.state, state);
+}

@@ -1,0 +1,169 @@
+// End-to-end harness for the mailbox sync runtime: two throw-away Dovecot servers, a state
+// database, and one run of the real mailbox chart with the runtime's actors over one lane.
+import { join } from 'node:path';
+import { createActor, toPromise } from 'xstate';
+import { ImapPipe } from '../../bench/imap-pipe.js';
+import type { MailboxSyncOutput } from '../../machines/contracts.js';
+import { type ImapConnection, type ImapLogger, openConnection } from '../../src/imap/connection.js';
+import { StateStore } from '../../src/store/index.js';
+import type { SyncContext, SyncLogger } from '../../src/sync/runtime/context.js';
+import { mailboxSyncLogic } from '../../src/sync/runtime/mailbox-actors.js';
+import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
+import { makeScratchDir, removeScratchDir } from '../helpers/scratch.js';
+
+/** What a sync run needs: both servers' tunnels and the database file. */
+export interface Endpoints {
+  local: { tunnelCommand: string };
+  remote: { tunnelCommand: string };
+  dbPath: string;
+}
+
+export interface Pair extends Endpoints {
+  local: Dovecot;
+  remote: Dovecot;
+  stop(): Promise<void>;
+}
+
+export async function startPair(): Promise<Pair> {
+  const [local, remote] = await Promise.all([startDovecot(), startDovecot()]);
+  const dir = makeScratchDir('interimap-sync-e2e');
+  return {
+    local,
+    remote,
+    dbPath: join(dir, 'state.db'),
+    stop: async () => {
+      await Promise.all([local.stop(), remote.stop()]);
+      removeScratchDir(dir);
+    },
+  };
+}
+
+export interface RunResult {
+  output: MailboxSyncOutput;
+  /** Commands sent, per side, as logged (e.g. 'UID STORE 3 (UNCHANGEDSINCE 5) FLAGS.SILENT (\Seen)'). */
+  commands: { local: string[]; remote: string[] };
+  warnings: string[];
+}
+
+function tracingLogger(commands: string[]): ImapLogger {
+  return {
+    debug: (_component, message) => {
+      const sent = /^C: \S+ (.*)$/.exec(message);
+      if (sent) commands.push(sent[1]!);
+    },
+    info() {},
+    warn() {},
+  };
+}
+
+/** Connects to both servers through their PREAUTH tunnels. */
+export async function connectPair(pair: Endpoints, commands: RunResult['commands']) {
+  const connect = (side: 'local' | 'remote') =>
+    openConnection(
+      {
+        name: side,
+        transport: { type: 'tunnel', command: pair[side].tunnelCommand, tls: { verify: true } },
+        debug: 1,
+        timeouts: { greeting: 10_000, command: 60_000 },
+      },
+      tracingLogger(commands[side]),
+    );
+  const [local, remote] = await Promise.all([connect('local'), connect('remote')]);
+  return { local, remote };
+}
+
+/** The SyncContext of one lane for `mailbox` (named the same on both servers, '/' delimiter). */
+export function contextFor(
+  store: StateStore,
+  lane: { local: ImapConnection; remote: ImapConnection },
+  mailbox: string,
+  warnings: string[],
+): SyncContext<ImapConnection> {
+  const dbName = mailbox.replaceAll('/', '\0');
+  const name = Buffer.from(dbName);
+  const idx = store.findMailbox(name)?.idx ?? store.addMailbox(name, true);
+  const logger: SyncLogger = {
+    debug() {},
+    info() {},
+    warn: (_c, _m, message) => warnings.push(message),
+    error: (_c, _m, message) => warnings.push(message),
+  };
+  return {
+    store,
+    logger,
+    lanes: [lane],
+    mailboxes: new Map([[dbName, { dbName, idx, local: mailbox, remote: mailbox, reason: 'changed' }]]),
+  };
+}
+
+/** One run of the mailbox chart on `mailbox`, with a fresh database handle and connections. */
+export async function runSync(
+  pair: Pair,
+  options: { mailbox?: string; repair?: boolean } = {},
+): Promise<RunResult> {
+  const mailbox = options.mailbox ?? 'INBOX';
+  const commands: RunResult['commands'] = { local: [], remote: [] };
+  const warnings: string[] = [];
+  const store = StateStore.open(pair.dbPath, { create: true });
+  const lane = await connectPair(pair, commands);
+  try {
+    const ctx = contextFor(store, lane, mailbox, warnings);
+    const actor = createActor(mailboxSyncLogic(ctx), {
+      input: { mailbox: mailbox.replaceAll('/', '\0'), lane: 0, repair: options.repair ?? false },
+    });
+    actor.start();
+    const output = await toPromise(actor);
+    return { output, commands, warnings };
+  } finally {
+    await Promise.all([lane.local.logout(), lane.remote.logout()]);
+    store.close();
+  }
+}
+
+/** Runs IMAP commands on a server over its own PREAUTH session (a third-party client). */
+export async function onServer(server: Dovecot, commands: string[], mailbox = 'INBOX'): Promise<string[]> {
+  const pipe = await ImapPipe.open(server.tunnelCommand);
+  try {
+    await pipe.command(`SELECT "${mailbox}"`);
+    return await Promise.all(commands.map((c) => pipe.command(c)));
+  } finally {
+    await pipe.close();
+  }
+}
+
+export interface ListedMessage {
+  uid: number;
+  /** Sorted, without \\Recent. */
+  flags: string[];
+  messageId: string | null;
+}
+
+/** UIDs of `mailbox` on a server with their flags and Message-ID, ascending. */
+export async function listUids(server: Dovecot, mailbox = 'INBOX'): Promise<ListedMessage[]> {
+  const pipe = await ImapPipe.open(server.tunnelCommand);
+  const found: ListedMessage[] = [];
+  try {
+    await pipe.command(`EXAMINE "${mailbox}"`);
+    await pipe.command('UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])', {
+      onUntagged: (line) => {
+        const m = /UID (\d+)/.exec(line);
+        const f = /FLAGS \(([^)]*)\)/.exec(line);
+        const id = /Message-ID:\s*(<[^>]*>)/i.exec(line);
+        if (m && f) {
+          const flags = f[1]!.split(' ').filter((x) => x !== '' && x !== '\\Recent');
+          found.push({ uid: Number(m[1]), flags: flags.sort(), messageId: id?.[1] ?? null });
+        }
+      },
+    });
+  } finally {
+    await pipe.close();
+  }
+  return found.sort((a, b) => a.uid - b.uid);
+}
+
+/** Commands of a run that write mail or flags. */
+export function writes(result: RunResult): string[] {
+  return [...result.commands.local, ...result.commands.remote].filter((c) =>
+    /^(UID STORE|UID EXPUNGE|APPEND)\b/.test(c),
+  );
+}
