@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ImapPipe } from '../../bench/imap-pipe.js';
+import { ImapPipe } from '../helpers/imap-pipe.js';
 import { appendMessages, loadCorpus, makeCorpus, makeMessage, Rng } from '../helpers/corpus.js';
 import type { Dovecot } from '../helpers/dovecot.js';
 import { assertIdentical, snapshotServer } from '../helpers/mail-compare.js';

@@ -2,7 +2,7 @@
 // database, and one run of the real mailbox chart with the runtime's actors over one lane.
 import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
-import { ImapPipe } from '../../bench/imap-pipe.js';
+import { ImapPipe } from '../helpers/imap-pipe.js';
 import type { MailboxSyncOutput } from '../../machines/contracts.js';
 import { type ImapConnection, type ImapLogger, openConnection } from '../../src/imap/connection.js';
 import { StateStore } from '../../src/store/index.js';

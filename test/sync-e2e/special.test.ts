@@ -2,7 +2,7 @@
 // --repair of a damaged database, and mail delivered while a sync runs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ImapPipe } from '../../bench/imap-pipe.js';
+import { ImapPipe } from '../helpers/imap-pipe.js';
 import { StateStore } from '../../src/store/index.js';
 import { appendMessages, loadCorpus, makeCorpus, makeMessage } from '../helpers/corpus.js';
 import type { Dovecot } from '../helpers/dovecot.js';
