@@ -9,7 +9,7 @@ import {
   type SelectRequest,
 } from '../../machines/connection.js';
 import type { Arg } from '../protocol/serializer.js';
-import type { UntaggedResponse } from '../protocol/types.js';
+import type { FetchAttributes, UntaggedResponse } from '../protocol/types.js';
 import { type SelectOptions, type SelectResult, SessionCommands } from '../session/commands.js';
 import { Session } from '../session/session.js';
 import { openTransport, type Transport, type TransportOptions } from '../transport/transport.js';
@@ -264,6 +264,15 @@ export class ImapConnection {
       (error: Error) => this.#bodies.settle(uid, error),
     );
     return body;
+  }
+
+  /**
+   * Until the returned function is called, every BODY[] literal not awaited by `fetchBody` is
+   * handed to `take` as it starts arriving, with the attributes the server sent before it (UID,
+   * FLAGS, INTERNALDATE...): for one FETCH streaming many bodies.
+   */
+  streamAllBodies(take: (body: MessageBody, attributes: FetchAttributes) => void): () => void {
+    return this.#bodies.streamAll((body, ctx) => take(body, ctx.attributes));
   }
 
   /** LOGOUT, then close; resolves with how the connection ended. */

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ImapPipe } from '../helpers/imap-pipe.js';
 import { appendMessages, loadCorpus, makeCorpus, makeMessage, Rng } from '../helpers/corpus.js';
 import type { Dovecot } from '../helpers/dovecot.js';
+import { ImapPipe } from '../helpers/imap-pipe.js';
 import { assertIdentical, snapshotServer } from '../helpers/mail-compare.js';
 import { listUids, onServer, type Pair, startPair } from './harness.js';
 

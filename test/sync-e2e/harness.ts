@@ -2,13 +2,13 @@
 // database, and one run of the real mailbox chart with the runtime's actors over one lane.
 import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
-import { ImapPipe } from '../helpers/imap-pipe.js';
 import type { MailboxSyncOutput } from '../../machines/contracts.js';
 import { type ImapConnection, type ImapLogger, openConnection } from '../../src/imap/connection.js';
 import { StateStore } from '../../src/store/index.js';
 import type { SyncContext, SyncLogger } from '../../src/sync/runtime/context.js';
 import { mailboxSyncLogic } from '../../src/sync/runtime/mailbox-actors.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
+import { ImapPipe } from '../helpers/imap-pipe.js';
 import { makeScratchDir, removeScratchDir } from '../helpers/scratch.js';
 
 /** What a sync run needs: both servers' tunnels and the database file. */

@@ -2,10 +2,10 @@
 // --repair of a damaged database, and mail delivered while a sync runs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ImapPipe } from '../helpers/imap-pipe.js';
 import { StateStore } from '../../src/store/index.js';
 import { appendMessages, loadCorpus, makeCorpus, makeMessage } from '../helpers/corpus.js';
 import type { Dovecot } from '../helpers/dovecot.js';
+import { ImapPipe } from '../helpers/imap-pipe.js';
 import { compareServers, snapshotServer } from '../helpers/mail-compare.js';
 import { listUids, onServer, type Pair, runSync, startPair, writes } from './harness.js';
 
