@@ -1,5 +1,7 @@
 // Parses the command line into an Invocation, refusing wrong combinations with a one-line
-// UsageError before anything is opened. Accepts what the Perl tool accepts, nothing more.
+// UsageError before anything is opened. Accepts what the Perl tool accepts, plus our debugging
+// options: --trace for a run, and --statechart (with --statechart-format, --trace-in) instead of one.
+import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { type Env, resolveConfigPath } from '../config/paths.js';
 import type { Command, Invocation, Target } from './invocation.js';
@@ -8,7 +10,21 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export type ParsedArgs = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; invocation: Invocation };
+/** `--statechart`: write the charts instead of running; no configuration is read. */
+export interface StatechartRequest {
+  /** Undefined: the format's default (the HTML page's default file, stdout for text); `-`: stdout. */
+  file?: string;
+  /** As given (default html); writeStatechart refuses an unknown one. */
+  format: string;
+  /** `--trace-in`: the run trace to draw over the HTML page. */
+  trace?: string;
+}
+
+export type ParsedArgs =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'statechart'; request: StatechartRequest }
+  | { kind: 'run'; invocation: Invocation };
 
 const TARGETS: readonly Target[] = ['local', 'remote', 'database'];
 const COMMANDS = ['repair', 'delete', 'rename'] as const;
@@ -20,7 +36,7 @@ const WATCH_DEFAULT = 60;
 const NOTIFY_DEFAULT = 900;
 
 export function parseArgs(argv: readonly string[], env: Env): ParsedArgs {
-  const args = yargs(normalizeWatch(argv))
+  const args = yargs(normalizeOptionalValues(argv))
     .help(false)
     .version(false)
     .parserConfiguration({
@@ -44,6 +60,10 @@ export function parseArgs(argv: readonly string[], env: Env): ParsedArgs {
       repair: { type: 'boolean' },
       delete: { type: 'boolean' },
       rename: { type: 'boolean' },
+      trace: { type: 'string', requiresArg: true },
+      statechart: { type: 'string' },
+      'statechart-format': { type: 'string', requiresArg: true },
+      'trace-in': { type: 'string', requiresArg: true },
     })
     .strictOptions()
     .exitProcess(false)
@@ -66,6 +86,25 @@ export function parseArgs(argv: readonly string[], env: Env): ParsedArgs {
   const watch = last(args.watch);
   const config = last(args.config);
   if (config === '') throw new UsageError('option --config needs a value');
+  const statechart = {
+    file: last(args.statechart),
+    format: last(args['statechart-format']),
+    trace: last(args['trace-in']),
+  };
+  if (Object.values(statechart).some((v) => v !== undefined)) {
+    const others = [...COMMANDS, 'watch', 'notify', 'target', 'trace'] as const;
+    const other = others.find((name) => args[name] !== undefined && args[name] !== false);
+    if (other !== undefined) throw new UsageError(`--statechart cannot be combined with --${other}`);
+    if (args._.length > 0)
+      throw new UsageError(`--statechart takes no mailbox (name its file with --statechart=FILE)`);
+    if (statechart.trace === '') throw new UsageError('option --trace-in needs a value');
+    const request: StatechartRequest = { format: statechart.format ?? 'html' };
+    if (statechart.file) request.file = statechart.file;
+    if (statechart.trace !== undefined) request.trace = statechart.trace;
+    return { kind: 'statechart', request };
+  }
+  const trace = last(args.trace);
+  if (trace === '') throw new UsageError('option --trace needs a value');
   if (watch && Number(watch) > WATCH_MAX)
     throw new UsageError(`--watch=${watch} is too long (at most ${WATCH_MAX} seconds)`);
 
@@ -95,15 +134,17 @@ export function parseArgs(argv: readonly string[], env: Env): ParsedArgs {
     const seconds = watch ? Number(watch) : 0;
     invocation.watch = seconds > 0 ? seconds : args.notify ? NOTIFY_DEFAULT : WATCH_DEFAULT;
   }
+  if (trace !== undefined) invocation.trace = resolve(trace);
   return { kind: 'run', invocation };
 }
 
 /**
  * `--watch` takes an optional integer: `--watch=N`, or `--watch N` when N is a number (otherwise
- * the next word is a mailbox). Rewritten to `--watch=VALUE` so yargs never swallows a mailbox.
+ * the next word is a mailbox). Rewritten to `--watch=VALUE` so yargs never swallows a mailbox;
+ * `--statechart` takes its file only as `--statechart=FILE`, alike.
  * Flags given a value (`--notify=yes`) are refused here, since yargs would read them as booleans.
  */
-function normalizeWatch(argv: readonly string[]): string[] {
+function normalizeOptionalValues(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -118,6 +159,8 @@ function normalizeWatch(argv: readonly string[]): string[] {
       const numeric = next !== undefined && /^[0-9]+$/.test(next);
       out.push(`--watch=${numeric ? next : ''}`);
       if (numeric) i++;
+    } else if (arg === '--statechart') {
+      out.push('--statechart=');
     } else if (arg.startsWith('--watch=') && !/^--watch=[0-9]+$/.test(arg)) {
       throw new UsageError(
         `invalid value for --watch: ${JSON.stringify(arg.slice(8))} (expected a number of seconds)`,

@@ -21,8 +21,18 @@ Options:
       --notify              let the servers push changes (IMAP NOTIFY); implies --watch
   -q, --quiet               print only warnings and errors
       --debug               log IMAP traffic; twice: do not redact credentials
+      --trace=FILE          record every state transition of the run in FILE
+                            (JSON lines, mode 0600; no message data, no credential)
   -h, --help                print this help and exit
       --version             print the version and exit
+
+Debugging (no configuration file needed; nothing is synchronized):
+      --statechart[=FILE]   write the state charts to FILE and exit (default:
+                            interimap-statecharts.html for html, else stdout; - for stdout)
+      --statechart-format=FORMAT
+                            html (default: one page, inline SVG), mermaid, dot or json
+      --trace-in=TRACE      draw the run trace TRACE (from --trace) over the HTML page:
+                            visited states, failures and why, per-mailbox timings
 
 See interimap(1) for the configuration file.
 `;

@@ -1,6 +1,7 @@
 // What one run of interimap was asked to do, and the engine entry point it is handed to.
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
+import type { Progress } from '../progress/progress.js';
 
 export type Command = 'sync' | 'repair' | 'delete' | 'rename';
 export type Target = 'local' | 'remote' | 'database';
@@ -19,7 +20,20 @@ export interface Invocation {
   debug: number;
   /** Absolute path of the configuration file. */
   configPath: string;
+  /**
+   * `--trace=FILE`, absolute: the engine opens createTraceRecorder(trace) (src/viz/trace.ts),
+   * passes its `inspect` to every actor it creates and closes it at the end.
+   */
+  trace?: string;
 }
 
-/** The sync engine; resolves to the process exit code. */
-export type RunEngine = (inv: Invocation, config: Config, logger: Logger) => Promise<number>;
+/**
+ * The sync engine; resolves to the process exit code. `progress` is live on a terminal (stderr
+ * a TTY, no --quiet) and inert otherwise; the logger already writes through it.
+ */
+export type RunEngine = (
+  inv: Invocation,
+  config: Config,
+  logger: Logger,
+  progress: Progress,
+) => Promise<number>;

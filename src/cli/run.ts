@@ -1,12 +1,15 @@
 // One run of the command, minus the process: parse the command line, load the configuration,
-// set up logging, hand over to the engine; errors become one line on stderr and exit code 1.
+// set up logging and live progress, hand over to the engine (or write the state charts for
+// --statechart); errors become one line on stderr and exit code 1.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Env } from '../config/paths.js';
 import type { Config } from '../config/types.js';
 import { Logger } from '../log/logger.js';
-import { parseArgs, UsageError } from './args.js';
+import { createProgress } from '../progress/progress.js';
+import type { StatechartFormat } from '../viz/statechart.js';
+import { parseArgs, type StatechartRequest, UsageError } from './args.js';
 import { HELP } from './help.js';
 import type { RunEngine } from './invocation.js';
 
@@ -27,13 +30,19 @@ export async function runCli(argv: readonly string[], env: Env, engine: RunEngin
       process.stdout.write(`interimap ${version()}\n`);
       return 0;
     }
+    if (parsed.kind === 'statechart') return await exportStatechart(parsed.request);
     const inv = parsed.invocation;
     const { config, warnings } = loadConfig(inv.configPath);
-    const logger = openLogger(inv.quiet, inv.debug, config);
+    const progress = createProgress({
+      stream: process.stderr,
+      enabled: process.stderr.isTTY === true && !inv.quiet,
+    });
+    const logger = openLogger(inv.quiet, inv.debug, config, progress.log);
     try {
       for (const w of warnings) logger.warn(undefined, w);
-      return await engine(inv, config, logger);
+      return await engine(inv, config, logger, progress);
     } finally {
+      progress.close();
       logger.close();
     }
   } catch (e) {
@@ -43,9 +52,24 @@ export async function runCli(argv: readonly string[], env: Env, engine: RunEngin
   }
 }
 
-function openLogger(quiet: boolean, debug: number, config: Config): Logger {
+/** `--statechart`: needs no configuration. Graphviz (WebAssembly) is loaded only for it. */
+async function exportStatechart(request: StatechartRequest): Promise<number> {
+  const { StatechartError, writeStatechart } = await import('../viz/statechart.js');
   try {
-    return new Logger({ quiet, debug, prefix: config.logPrefix, logfile: config.logfile });
+    // An unknown format is refused by writeStatechart with the list of known ones.
+    await writeStatechart({ ...request, format: request.format as StatechartFormat });
+    return 0;
+  } catch (e) {
+    if (!(e instanceof StatechartError)) throw e;
+    process.stderr.write(`interimap: ${e.message}\n`);
+    return 1;
+  }
+}
+
+/** Log lines reach stderr through `stderr` (the progress line's hook), so they never garble it. */
+function openLogger(quiet: boolean, debug: number, config: Config, stderr: (line: string) => void): Logger {
+  try {
+    return new Logger({ quiet, debug, prefix: config.logPrefix, logfile: config.logfile, stderr });
   } catch (e) {
     throw new ConfigError(
       `${config.logfile}: cannot open the log file (${(e as NodeJS.ErrnoException).code})`,

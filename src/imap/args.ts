@@ -20,14 +20,21 @@ export const argBuilder: ArgBuilder<Arg> = {
   literal: (body: Buffer | AsyncIterable<Buffer>, size: number): Arg => ({ type: 'literal', body, size }),
 };
 
+/** Commands after whose tagged OK the byte stream changes (TLS, deflate). */
+const STREAM_SWITCHES = new Set(['STARTTLS', 'COMPRESS']);
+
 /**
  * Serializes with synchronising literals until `useCapabilities` learns the server allows
- * non-synchronising ones. `showCredentials` is --debug twice.
+ * non-synchronising ones. `showCredentials` is --debug twice. `onStreamSwitch` learns the tag of
+ * a STARTTLS or COMPRESS as it is written, so the reader knows whose OK ends the plain stream.
  */
 export class ImapSerializer implements CommandSerializer<Arg> {
   #options: SerializeOptions = { literalPlus: false, literalMinus: false };
 
-  constructor(private readonly showCredentials: boolean) {}
+  constructor(
+    private readonly showCredentials: boolean,
+    private readonly onStreamSwitch: (tag: string) => void,
+  ) {}
 
   useCapabilities(capabilities: readonly string[]): void {
     this.#options = {
@@ -37,7 +44,9 @@ export class ImapSerializer implements CommandSerializer<Arg> {
   }
 
   serialize(tag: string, name: string, args: readonly Arg[]): CommandChunk[] {
-    return serializeCommand(tag, name, args, this.#options);
+    const chunks = serializeCommand(tag, name, args, this.#options);
+    if (STREAM_SWITCHES.has(name)) this.onStreamSwitch(tag);
+    return chunks;
   }
 
   redact(tag: string, name: string, args: readonly Arg[]): string {

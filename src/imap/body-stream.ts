@@ -131,10 +131,24 @@ export class BodyStreams {
     this.#flow = new SharedFlow(flow);
   }
 
-  /** Resolves when the server starts sending the body of `uid`. */
-  expect(uid: number): Promise<MessageBody> {
-    if (this.#waiting.has(uid)) return Promise.reject(new Error(`the body of UID ${uid} is already awaited`));
-    return new Promise((resolve, reject) => this.#waiting.set(uid, { resolve, reject }));
+  /**
+   * Awaits the body of `uid`: `body` resolves when the server starts sending it. Call `settle`
+   * when the FETCH has completed: if the body never came, `body` rejects with `error`.
+   */
+  expect(uid: number): { body: Promise<MessageBody>; settle(error: Error): void } {
+    if (this.#waiting.has(uid)) throw new Error(`the body of UID ${uid} is already being fetched`);
+    let waiter!: Waiter;
+    const body = new Promise<MessageBody>((resolve, reject) => {
+      waiter = { resolve, reject };
+    });
+    this.#waiting.set(uid, waiter);
+    const settle = (error: Error) => {
+      // Only this FETCH's own waiter: a later fetch of the same UID may be waiting by now.
+      if (this.#waiting.get(uid) !== waiter) return;
+      this.#waiting.delete(uid);
+      waiter.reject(error);
+    };
+    return { body, settle };
   }
 
   /** Until the returned function is called, hands every BODY[] literal not awaited by UID to `take`. */
@@ -144,12 +158,6 @@ export class BodyStreams {
     return () => {
       this.#catchAll = undefined;
     };
-  }
-
-  /** The FETCH completed: a body still awaited was not sent. */
-  settle(uid: number, error: Error): void {
-    this.#waiting.get(uid)?.reject(error);
-    this.#waiting.delete(uid);
   }
 
   /** The connection closed: awaited and half-received bodies fail with `error`. */

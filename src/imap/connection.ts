@@ -2,12 +2,7 @@
 // effects — transport, parser feed, session, streamed bodies — behind a small facade that
 // resolves once authenticated with QRESYNC enabled (and COMPRESS when asked).
 import { type Actor, createActor, fromPromise, waitFor } from 'xstate';
-import {
-  type CloseInfo,
-  type ConnectionEvent,
-  connectionMachine,
-  type SelectRequest,
-} from '../../machines/connection.js';
+import { type CloseInfo, type ConnectionEvent, connectionMachine } from '../../machines/connection.js';
 import type { Arg } from '../protocol/serializer.js';
 import type { FetchAttributes, UntaggedResponse } from '../protocol/types.js';
 import { type SelectOptions, type SelectResult, SessionCommands } from '../session/commands.js';
@@ -88,7 +83,7 @@ export class ImapConnection {
     this.#options = options;
     this.#logger = logger;
     const debug = options.debug ?? 0;
-    this.#serializer = new ImapSerializer(debug >= 2);
+    this.#serializer = new ImapSerializer(debug >= 2, (tag) => this.#feed.switchesAfter(tag));
     this.#bodies = new BodyStreams({
       pause: () => this.#transport?.pause(),
       resume: () => this.#transport?.resume(),
@@ -175,33 +170,29 @@ export class ImapConnection {
   }
 
   /** SELECT (EXAMINE when readOnly) through the chart; rejects with the server's refusal. */
-  select(mailbox: string, options?: SelectOptions): Promise<SelectResult> {
-    const state = this.state;
-    if (state !== 'authenticated.ready' && state !== 'selected') {
-      return Promise.reject(
-        new ImapConnectionError('state', `${this.name}: cannot SELECT in state ${state}`),
+  async select(mailbox: string, options?: SelectOptions): Promise<SelectResult> {
+    this.#requireState('SELECT', ['authenticated.ready', 'selected']);
+    let outcome: { result: SelectResult } | { detail: string } | undefined;
+    const listeners = [
+      this.#actor.on('connection.selected', (event) => {
+        outcome = { result: event.result };
+      }),
+      this.#actor.on('connection.selectFailed', (event) => {
+        outcome = { detail: event.detail };
+      }),
+    ];
+    try {
+      await this.#runStep({ type: 'connection.select', request: { mailbox, options } }, 'selecting');
+    } finally {
+      for (const listener of listeners) listener.unsubscribe();
+    }
+    if (outcome === undefined || 'detail' in outcome) {
+      throw new ImapConnectionError(
+        'state',
+        `${this.name}: SELECT ${mailbox}: ${outcome?.detail ?? 'no answer'}`,
       );
     }
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        selected.unsubscribe();
-        failed.unsubscribe();
-      };
-      const selected = this.#actor.on('connection.selected', (event) => {
-        done();
-        resolve(event.result);
-      });
-      const failed = this.#actor.on('connection.selectFailed', (event) => {
-        done();
-        reject(new ImapConnectionError('state', `${this.name}: SELECT ${mailbox}: ${event.detail}`));
-      });
-      this.closed.then((close) => {
-        done();
-        reject(new ImapConnectionError(close.reason, close.detail));
-      });
-      const request: SelectRequest = { mailbox, options };
-      this.#actor.send({ type: 'connection.select', request });
-    });
+    return outcome.result;
   }
 
   /**
@@ -210,19 +201,9 @@ export class ImapConnection {
    * it would expunge.
    */
   async unselect(): Promise<boolean> {
-    if (this.state !== 'selected') {
-      throw new ImapConnectionError('state', `${this.name}: cannot UNSELECT in state ${this.state}`);
-    }
+    this.#requireState('UNSELECT', ['selected']);
     if (!this.#capabilities.includes('UNSELECT')) return false;
-    this.#send({ type: 'connection.unselect' });
-    const after = await waitFor(
-      this.#actor,
-      (s) => s.matches({ authenticated: 'ready' }) || s.status === 'done',
-    );
-    if (after.status === 'done') {
-      const close = after.output!;
-      throw new ImapConnectionError(close.reason, close.detail);
-    }
+    await this.#runStep({ type: 'connection.unselect' }, 'unselecting');
     return true;
   }
 
@@ -231,10 +212,7 @@ export class ImapConnection {
    * sent; resolves false). Re-issued by the chart before servers drop an idle client.
    */
   async waitForChange(signal?: AbortSignal): Promise<boolean> {
-    const state = this.state;
-    if (state !== 'authenticated.ready' && state !== 'selected') {
-      throw new ImapConnectionError('state', `${this.name}: cannot IDLE in state ${state}`);
-    }
+    this.#requireState('IDLE', ['authenticated.ready', 'selected']);
     let changed = false;
     const listening = this.#actor.on('connection.changed', () => {
       changed = true;
@@ -242,9 +220,7 @@ export class ImapConnection {
     const stop = () => this.#send({ type: 'connection.done' });
     signal?.addEventListener('abort', stop, { once: true });
     try {
-      this.#send({ type: 'connection.idle' });
-      const after = await waitFor(this.#actor, (s) => !s.matches('idle'));
-      if (after.status === 'done') throw new ImapConnectionError(after.output!.reason, after.output!.detail);
+      await this.#runStep({ type: 'connection.idle' }, 'idle');
       return changed;
     } finally {
       listening.unsubscribe();
@@ -258,12 +234,17 @@ export class ImapConnection {
    * the consumer is more than a few MiB behind.
    */
   fetchBody(uid: number): Promise<MessageBody> {
-    const body = this.#bodies.expect(uid);
+    let awaited: ReturnType<BodyStreams['expect']>;
+    try {
+      awaited = this.#bodies.expect(uid);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.commands.uidFetch(String(uid), ['UID', 'BODY.PEEK[]']).then(
-      () => this.#bodies.settle(uid, new Error(`${this.name}: UID ${uid}: the server sent no body`)),
-      (error: Error) => this.#bodies.settle(uid, error),
+      () => awaited.settle(new Error(`${this.name}: UID ${uid}: the server sent no body`)),
+      (error: Error) => awaited.settle(error),
     );
-    return body;
+    return awaited.body;
   }
 
   /**
@@ -289,6 +270,19 @@ export class ImapConnection {
 
   #send(event: ConnectionEvent): void {
     this.#actor.send(event);
+  }
+
+  #requireState(command: string, states: string[]): void {
+    if (!states.includes(this.state)) {
+      throw new ImapConnectionError('state', `${this.name}: cannot ${command} in state ${this.state}`);
+    }
+  }
+
+  /** Sends `event` and waits until the chart has left the state `step` it leads to. */
+  async #runStep(event: ConnectionEvent, step: 'selecting' | 'unselecting' | 'idle'): Promise<void> {
+    this.#send(event);
+    const after = await waitFor(this.#actor, (s) => !s.matches(step));
+    if (after.status === 'done') throw new ImapConnectionError(after.output!.reason, after.output!.detail);
   }
 
   #writerOrFail(): TransportWriter {
@@ -342,7 +336,6 @@ export class ImapConnection {
 
   /** Runs STARTTLS or COMPRESS: `upgrade` gets what the parser received after the tagged OK. */
   #switching(upgrade: (transport: Transport, remainder: Buffer) => Promise<void> | void) {
-    this.#feed.stopAfterNextTaggedOk();
     return async () => {
       // Called from inside the parser's push: let it finish so its remainder is complete.
       await Promise.resolve();

@@ -6,7 +6,8 @@ import type { Response } from '../protocol/types.js';
 
 export class ResponseFeed {
   #parser: ResponseParser;
-  #stopAtTagged = false;
+  /** The tag of the STARTTLS or COMPRESS on the wire, whose OK ends this parser's stream. */
+  #switchTag: string | undefined;
   #failed = false;
 
   constructor(
@@ -28,12 +29,9 @@ export class ResponseFeed {
     }
   };
 
-  /**
-   * The next tagged OK completes a command that switches the stream (the session writes nothing
-   * else meanwhile: such commands are exclusive). Parsing stops right after it.
-   */
-  stopAfterNextTaggedOk(): void {
-    this.#stopAtTagged = true;
+  /** The command tagged `tag` switches the stream if it succeeds: parsing stops right after its OK. */
+  switchesAfter(tag: string): void {
+    this.#switchTag = tag;
   }
 
   /**
@@ -48,8 +46,8 @@ export class ResponseFeed {
 
   #newParser(): ResponseParser {
     const parser = new ResponseParser((response) => {
-      if (this.#stopAtTagged && response.kind === 'tagged') {
-        this.#stopAtTagged = false;
+      if (response.kind === 'tagged' && response.tag === this.#switchTag) {
+        this.#switchTag = undefined;
         if (response.status === 'OK') parser.stop();
       }
       this.receive(response);

@@ -1,12 +1,13 @@
 // The RunEngine behind `interimap`: configuration → connection options and SyncContext, the
 // orchestrator chart with the runtime's actors provided, SIGINT/SIGTERM as its `shutdown` event,
 // and the exit code, error lines and summary line of the run.
-import { createActor } from 'xstate';
+import { type Actor, createActor } from 'xstate';
 import type {
   Command,
   MailboxSyncOutput,
   OrchestratorInput,
   OrchestratorOutput,
+  RunSummary,
 } from '../../machines/contracts.js';
 import {
   type MailboxSyncLogic,
@@ -18,15 +19,17 @@ import { defaultDatabasePath } from '../config/paths.js';
 import type { Config } from '../config/types.js';
 import { type ImapConnection, openConnection } from '../imap/connection.js';
 import type { Logger } from '../log/logger.js';
+import type { Progress } from '../progress/progress.js';
 import { StateStore } from '../store/index.js';
 import type { SyncContext } from '../sync/runtime/context.js';
 import { runtimeError } from '../sync/runtime/errors.js';
 import { mailboxSyncLogic } from '../sync/runtime/mailbox-actors.js';
 import { createOrchestratorActors } from '../sync/runtime/orchestrator-actors.js';
+import { createTraceRecorder, type TraceRecorder } from '../viz/trace.js';
 import { connectionOptions } from './connection-options.js';
 import { imapLogger, syncLogger } from './loggers.js';
 import { RunContext } from './run-context.js';
-import { describeCounts, summaryLine } from './summary.js';
+import { describeCounts, summaryLine, summarySince } from './summary.js';
 
 /** The mailbox actors' logic for a context (src/sync/runtime/mailbox-actors.ts). */
 export type MailboxSyncFactory = (ctx: SyncContext<ImapConnection>) => MailboxSyncLogic;
@@ -43,8 +46,16 @@ function commandOf(inv: Invocation): Command {
   }
 }
 
-export function createRunEngine(mailboxSync: MailboxSyncFactory = mailboxSyncLogic): RunEngine {
-  return (inv, config, logger) => run(inv, config, logger, mailboxSync);
+/** The RunEngine; without `progress` (tests) nothing is drawn. */
+export type Engine = (
+  inv: Invocation,
+  config: Config,
+  logger: Logger,
+  progress?: Progress,
+) => Promise<number>;
+
+export function createRunEngine(mailboxSync: MailboxSyncFactory = mailboxSyncLogic): Engine & RunEngine {
+  return (inv, config, logger, progress) => run(inv, config, logger, mailboxSync, progress);
 }
 
 async function run(
@@ -52,6 +63,7 @@ async function run(
   config: Config,
   logger: Logger,
   mailboxSync: MailboxSyncFactory,
+  progress: Progress | undefined,
 ): Promise<number> {
   const started = process.hrtime.bigint();
   const watching = inv.watch !== undefined;
@@ -63,6 +75,13 @@ async function run(
   };
   // Late-bound: the actors report to the chart actor created below.
   let send: (event: OrchestratorEvent) => void = () => {};
+  let recorder: TraceRecorder | undefined;
+  try {
+    recorder = inv.trace === undefined ? undefined : createTraceRecorder(inv.trace);
+  } catch (error) {
+    logError(logger, (error as Error).message);
+    return 1;
+  }
   // Opened and locked before the chart starts (so before any network traffic): the mailbox actors
   // bind the store when they are created. The manual: --watch never creates the database.
   try {
@@ -72,7 +91,6 @@ async function run(
     return 1;
   }
   const runtime = createOrchestratorActors(ctx, {
-    openStore: () => ctx.store,
     openConnection: (side) =>
       openConnection(
         connectionOptions(config[side], { debug: inv.debug, watch: watching }),
@@ -87,25 +105,19 @@ async function run(
     notify: inv.notify ? { changed: () => send({ type: 'notify.changed' }) } : null,
     connectionLost: (error) => send({ type: 'connection.lost', error }),
   });
-  const mailboxName = (output: MailboxSyncOutput) =>
-    ctx.mailboxes.get(output.mailbox)?.local ?? output.mailbox.replaceAll('\0', '/');
   const machine = orchestratorMachine.provide({
     actors: { ...runtime.actors, mailboxSync: mailboxSync(ctx) },
-    actions: {
-      reportProgress: (_, output: MailboxSyncOutput) => {
-        if (output.status === 'failed')
-          logger.error(undefined, `mailbox ${mailboxName(output)}: ${output.error.message}`);
-        else {
-          const counts = describeCounts(output.counts);
-          if (counts !== null) logger.info(undefined, `mailbox ${mailboxName(output)}: ${counts}`);
-        }
-      },
-      logReconnect: (_, { attempt, delayMs }: { attempt: number; delayMs: number }) =>
-        logger.warn(undefined, `connection lost; reconnecting in ${delayMs / 1000}s (attempt ${attempt})`),
-    },
+    actions: progressActions(logger, ctx, progress),
   });
-  const actor = createActor(machine, { input });
+  const actor = createActor(machine, { input, ...(recorder && { inspect: recorder.inspect }) });
+  if (progress?.enabled) showMailboxesStarting(actor, ctx, progress);
   send = (event) => actor.send(event);
+  if (watching) {
+    logCycles(actor, logger);
+    whenWaiting(actor, () =>
+      runtime.beforeWaiting().catch((error: unknown) => logError(logger, runtimeError(error).message)),
+    );
+  }
   const output = new Promise<OrchestratorOutput>((resolve, reject) => {
     actor.subscribe({
       complete: () => resolve(actor.getSnapshot().output!),
@@ -119,7 +131,8 @@ async function run(
     actor.start();
     const { exitCode, summary } = await output;
     if (summary.fatal !== null) for (const line of summary.fatal.message.split('\n')) logError(logger, line);
-    if (input.command.name === 'sync' || input.command.name === 'repair') {
+    if (progress?.enabled) progress.finish(summary);
+    else if (input.command.name === 'sync' || input.command.name === 'repair') {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       logger.info(undefined, summaryLine(summary, seconds));
     }
@@ -136,6 +149,7 @@ async function run(
     actor.stop();
     await runtime.servers.closeAll();
     ctx.close();
+    await recorder?.close().catch((error: Error) => logger.warn(undefined, error.message));
   }
 }
 
@@ -144,4 +158,75 @@ function logError(logger: Logger, line: string): void {
   const side = /^(local|remote): /.exec(line);
   if (side === null) logger.error(undefined, line);
   else logger.error(side[1] as 'local' | 'remote', line.slice(side[0].length));
+}
+
+/** The chart's logging actions: one line per finished mailbox worth it, one per reconnect. */
+function progressActions(logger: Logger, ctx: RunContext, progress: Progress | undefined) {
+  const mailboxName = (output: MailboxSyncOutput) => displayedName(ctx, output.mailbox);
+  return {
+    reportProgress: (_: unknown, output: MailboxSyncOutput) => {
+      progress?.mailboxDone(mailboxName(output), output.status);
+      if (output.status === 'failed') {
+        logger.error(undefined, `mailbox ${mailboxName(output)}: ${output.error.message}`);
+        return;
+      }
+      // The mailbox runtime logs what it did as it goes; this is the total, for --debug.
+      const counts = describeCounts(output.counts);
+      if (counts !== null) logger.debug(undefined, `mailbox ${mailboxName(output)}: ${counts}`);
+    },
+    logReconnect: (_: unknown, { attempt, delayMs }: { attempt: number; delayMs: number }) =>
+      logger.warn(undefined, `connection lost; reconnecting in ${delayMs / 1000}s (attempt ${attempt})`),
+  };
+}
+
+/** Calls `enter` each time the chart starts waiting for the next cycle. */
+function whenWaiting(actor: Actor<typeof orchestratorMachine>, enter: () => void): void {
+  let previous: unknown;
+  actor.subscribe((snapshot) => {
+    if (snapshot.value === 'waiting' && previous !== 'waiting') enter();
+    previous = snapshot.value;
+  });
+}
+
+/** --watch: one summary line per cycle that synchronized a mailbox, as the cycle ends. */
+function logCycles(actor: Actor<typeof orchestratorMachine>, logger: Logger): void {
+  let before: RunSummary | undefined;
+  let started = process.hrtime.bigint();
+  let previous: unknown;
+  actor.subscribe((snapshot) => {
+    before ??= snapshot.context.summary;
+    const state = snapshot.value;
+    if (state === previous) return;
+    if (state === 'listing' && previous !== 'reconciling') started = process.hrtime.bigint();
+    if (state === 'waiting') {
+      const cycle = summarySince(snapshot.context.summary, before);
+      before = snapshot.context.summary;
+      if (cycle.mailboxes.synced + cycle.mailboxes.failed > 0) {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        logger.info(undefined, `cycle ${cycle.cycles}: ${summaryLine(cycle, seconds)}`);
+      }
+    }
+    previous = state;
+  });
+}
+
+/** A mailbox as logs show it: its local name, else the database name with '/'. */
+function displayedName(ctx: RunContext, dbName: string): string {
+  return ctx.mailboxes.get(dbName)?.local ?? dbName.replaceAll('\0', '/');
+}
+
+/** The live progress line learns of each mailbox actor as the chart spawns it. */
+function showMailboxesStarting(
+  actor: Actor<typeof orchestratorMachine>,
+  ctx: RunContext,
+  progress: Progress,
+): void {
+  const seen = new Set<string>();
+  actor.subscribe((snapshot) => {
+    for (const [id, { mailbox }] of Object.entries(snapshot.context.running)) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      progress.mailboxStarted(displayedName(ctx, mailbox));
+    }
+  });
 }

@@ -33,3 +33,20 @@ export function summaryLine(summary: RunSummary, seconds: number): string {
     `expunged ${c.toLocal.expunged} local, ${c.toRemote.expunged} remote; ${seconds.toFixed(2)}s`
   );
 }
+
+/** What happened between two summaries of the same run (one watch cycle). */
+export function summarySince(now: RunSummary, before: RunSummary): RunSummary {
+  const side = (a: SideCounts, b: SideCounts): SideCounts => ({
+    copied: a.copied - b.copied,
+    flagsUpdated: a.flagsUpdated - b.flagsUpdated,
+    expunged: a.expunged - b.expunged,
+  });
+  const mailboxes = { ...now.mailboxes };
+  for (const key of ['synced', 'stopped', 'failed'] as const) mailboxes[key] -= before.mailboxes[key];
+  const counts: SyncCounts = {
+    toLocal: side(now.counts.toLocal, before.counts.toLocal),
+    toRemote: side(now.counts.toRemote, before.counts.toRemote),
+    conflicts: now.counts.conflicts - before.counts.conflicts,
+  };
+  return { ...now, mailboxes, counts };
+}

@@ -25,7 +25,8 @@ export class CommandFailed extends Error {
     readonly command: string,
     readonly result: CommandResult,
   ) {
-    const code = result.code ? ` [${result.code.name}]` : '';
+    const name = result.code?.name === 'OTHER' ? result.code.atom : result.code?.name;
+    const code = name ? ` [${name}]` : '';
     super(`${command} failed: ${result.status}${code} ${result.text}`);
   }
 }

@@ -90,15 +90,21 @@ function stateOf(node: AnyStateNode): ChartState {
   return state;
 }
 
-type Definition = NonNullable<AnyStateNode['always']>[number];
+export type TransitionDefinition = NonNullable<AnyStateNode['always']>[number];
 
-/** The node's transitions in XState's own order (on, onDone, invoke done/error, after), then always. */
-function transitionsOf(node: AnyStateNode): ChartTransition[] {
-  const all = [...node.transitions.values()].flat().concat(node.always ?? []);
-  return all.map((t) => transitionOf(node, t));
+/**
+ * The node's own transition definitions in XState's order (on, onDone, invoke done/error, after),
+ * then always: the order of the model's transitions (the run trace maps taken ones to indexes by it).
+ */
+export function transitionDefinitions(node: AnyStateNode): TransitionDefinition[] {
+  return [...node.transitions.values()].flat().concat(node.always ?? []);
 }
 
-function transitionOf(node: AnyStateNode, t: Definition): ChartTransition {
+function transitionsOf(node: AnyStateNode): ChartTransition[] {
+  return transitionDefinitions(node).map((t) => transitionOf(node, t));
+}
+
+function transitionOf(node: AnyStateNode, t: TransitionDefinition): ChartTransition {
   const { kind, event } = describeEvent(node, t);
   const transition: ChartTransition = {
     source: pathId(node),
@@ -115,7 +121,7 @@ function transitionOf(node: AnyStateNode, t: Definition): ChartTransition {
 
 const actorEvent = /^xstate\.(done\.actor|error\.actor|snapshot)\.(.+)$/;
 
-function describeEvent(node: AnyStateNode, t: Definition): { kind: TransitionKind; event: string } {
+function describeEvent(node: AnyStateNode, t: TransitionDefinition): { kind: TransitionKind; event: string } {
   const descriptor = t.eventType;
   if (descriptor === '') return { kind: 'always', event: 'always' };
   const delay = (t as { delay?: unknown }).delay;

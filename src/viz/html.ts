@@ -39,11 +39,15 @@ summary { cursor: pointer; padding: .5rem .8rem; font-weight: 600; background: #
 .status { padding: 0 .8rem .5rem; color: #44506a; min-height: 1.2em; }
 .legend { display: flex; flex-wrap: wrap; gap: .4rem 1.5rem; font-size: 12px; }
 .legend span { white-space: nowrap; }
-g.hl > path, g.hl > polygon, g.hl > ellipse { stroke-width: 3px; }
-g.hl-current > path, g.hl-current > polygon, g.hl-current > ellipse { stroke: #e8590c; fill: #fff1e6; }
-g.hl-visited > path, g.hl-visited > polygon, g.hl-visited > ellipse { stroke: #2f9e44; }
-g.hl-failed > path, g.hl-failed > polygon, g.hl-failed > ellipse { stroke: #c92a2a; fill: #fff0f0; }
-g.edge.hl > path { stroke-width: 3px; }
+/* Graphviz wraps a shape with a tooltip in <g><a>, hence descendant selectors; only states are filled. */
+g.hl path, g.hl polygon, g.hl ellipse { stroke-width: 3px; }
+g.hl-visited path, g.hl-visited polygon, g.hl-visited ellipse { stroke: #2f9e44; }
+g.hl-current path, g.hl-current polygon, g.hl-current ellipse { stroke: #e8590c; }
+g.hl-failed path, g.hl-failed polygon, g.hl-failed ellipse { stroke: #c92a2a; }
+g.edge.hl-visited text { fill: #2f9e44; font-weight: bold; }
+g.node.hl-visited :is(path, polygon, ellipse), g.cluster.hl-visited > path { fill: #ebfbee; }
+g.node.hl-current :is(path, polygon, ellipse), g.cluster.hl-current > path { fill: #fff1e6; }
+g.node.hl-failed :is(path, polygon, ellipse), g.cluster.hl-failed > path { fill: #fff0f0; }
 #timelines ol { list-style: none; display: flex; flex-wrap: wrap; gap: .3rem; padding: 0; margin: .3rem 0; }
 #timelines li { border: 1px solid #d5dae5; border-radius: 4px; padding: 0 .4rem; cursor: pointer; font-size: 12px; }
 `;
@@ -119,12 +123,12 @@ const SCRIPT = `
 })();
 `;
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** JSON inside <script>: `<` escaped so no string can close the element. */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
@@ -165,7 +169,11 @@ export async function renderCharts(sources: readonly ChartSource[]): Promise<Ren
   );
 }
 
-export function htmlPage(charts: readonly RenderedChart[]): string {
+/**
+ * The page. `overlay` is HTML placed above the charts (the run trace's section, src/viz/trace-overlay.ts);
+ * a script in it runs before the API exists, so it waits for DOMContentLoaded.
+ */
+export function htmlPage(charts: readonly RenderedChart[], overlay = ''): string {
   const sections = charts.map(
     ({
       source,
@@ -192,7 +200,7 @@ ${API_DOC}
 <h1>interimap state charts</h1>
 <p>Generated from the XState definitions in <code>machines/</code>; what runs is what is drawn.</p>
 ${legend()}
-${sections.join('\n')}
+${overlay}${sections.join('\n')}
 <section id="timelines" hidden>
 <h2>Actor timelines</h2>
 <div id="timeline-rows"></div>

@@ -157,6 +157,54 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
       await literalMinus.stop();
     }
   });
+
+  test('a refused SELECT leaves no mailbox selected and the connection usable', async () => {
+    const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
+    await conn.select('INBOX');
+    await assert.rejects(conn.select('no such mailbox'), (error: Error) => {
+      assert.match(error.message, /^remote: SELECT no such mailbox: SELECT failed: NO /);
+      return true;
+    });
+    assert.equal(conn.state, 'authenticated.ready');
+    assert.equal(conn.mailbox, null);
+    await assert.rejects(
+      conn.unselect(),
+      /^ImapConnectionError: remote: cannot UNSELECT in state authenticated.ready$/,
+    );
+    await conn.select('INBOX');
+    assert.equal(conn.mailbox, 'INBOX');
+    await conn.logout();
+  });
+
+  test('fetchBody: a missing UID rejects; one UID at a time; the same UID again once it arrived', async () => {
+    const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
+    await conn.session.command('CREATE', [{ type: 'mailbox', name: 'bodies' }]);
+    const mail = message('body');
+    await conn.commands.append('bodies', [{ body: mail, size: mail.length }]);
+    await conn.select('bodies');
+    await assert.rejects(conn.fetchBody(99), /^Error: remote: UID 99: the server sent no body$/);
+    const first = conn.fetchBody(1);
+    await assert.rejects(conn.fetchBody(1), /the body of UID 1 is already being fetched/);
+    const again = (await first) && conn.fetchBody(1); // asked before the first FETCH completed
+    for (const body of [await first, await again]) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body.chunks) chunks.push(chunk);
+      assert.ok(Buffer.concat(chunks).equals(mail));
+    }
+    await conn.logout();
+  });
+
+  test('a streamed body shorter than its declared size fails the APPEND and the connection', async () => {
+    const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
+    async function* short(): AsyncIterable<Buffer> {
+      yield message('short');
+    }
+    await assert.rejects(
+      conn.commands.append('INBOX', [{ body: short(), size: 100_000 }]),
+      /write failed: streamed literal ended after \d+ of its declared 100000 bytes/,
+    );
+    assert.equal((await conn.closed).reason, 'transport');
+  });
 });
 
 async function waitForState(connection: ImapConnection, state: string): Promise<void> {

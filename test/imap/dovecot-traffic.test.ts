@@ -81,7 +81,8 @@ describe('connection traffic against Dovecot', { timeout: 120_000 }, () => {
   });
 
   test('COMPRESS=DEFLATE: a large FETCH moves fewer raw bytes than its literal', async () => {
-    const conn = await connect(dovecot, 'starttls', { compress: true, debug: 1 });
+    const logger = recordingLogger();
+    const conn = await openTracked(optionsFor(dovecot, 'starttls', { compress: true, debug: 1 }), logger);
     assert.equal(conn.state, 'authenticated.ready');
     const big = message('compressible', 2 * 1024 * 1024);
     await conn.commands.session.command('CREATE', [{ type: 'mailbox', name: 'zip' }]);
@@ -94,6 +95,12 @@ describe('connection traffic against Dovecot', { timeout: 120_000 }, () => {
     const body = result.fetched[0]?.attributes.bodies?.[0]?.data;
     assert.ok(body?.equals(big), 'the body came back intact');
     assert.ok(conn.bytesRead - read < big.length / 4, `read ${conn.bytesRead - read} raw bytes`);
+    // The log shows literals by size only.
+    const log = logger.lines.join('\n');
+    assert.match(log, /C: a\d+ COMPRESS DEFLATE\n/);
+    assert.match(log, new RegExp(`C: a\\d+ APPEND zip \\{${big.length} bytes\\}`));
+    assert.match(log, new RegExp(`S: \\* 1 FETCH \\(UID 1 BODY\\[\\] \\{${big.length} bytes\\}\\)`));
+    assert.ok(!log.includes('quick brown fox'), 'no message content in the log');
   });
 
   test('a ~50 MiB body streams from one server into APPEND on another, byte for byte', async () => {

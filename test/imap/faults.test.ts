@@ -114,6 +114,46 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     await server.finished;
   });
 
+  test('capabilities are asked when neither the greeting nor the LOGIN reply carries them', async () => {
+    const server = await fake([
+      { send: '* OK hi\r\n' },
+      { expect: /^a1 CAPABILITY$/, reply: '* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na1 OK done\r\n' },
+      { expect: /^a2 LOGIN user hunter2-password$/, reply: 'a2 OK logged in\r\n' },
+      { expect: /^a3 CAPABILITY$/, reply: `* CAPABILITY ${CAPS}\r\na3 OK done\r\n` },
+      ...preauthToReady.slice(1),
+    ]);
+    const connection = await openTracked(options(server, { auth: ['LOGIN'] }));
+    assert.deepEqual(connection.capabilities, CAPS.toUpperCase().split(' '));
+    await server.finished;
+  });
+
+  test('LITERAL-: {N+} up to 4096 bytes; {N} beyond waits for "+" and is not sent after a NO', async () => {
+    const caps = CAPS.replace('LITERAL+', 'LITERAL-');
+    const big = 'x'.repeat(4998);
+    const server = await fake([
+      { send: `* PREAUTH [CAPABILITY ${caps}] welcome\r\n` },
+      preauthToReady[1]!,
+      { expect: /^a2 APPEND INBOX \{5\+\}$/ },
+      { expect: /^hello$/, reply: 'a2 OK done\r\n' },
+      { expect: /^a3 APPEND INBOX \{5000\}$/, reply: '+ go ahead\r\n' },
+      { expect: (line) => line === big },
+      { expect: /^$/, reply: 'a3 OK done\r\n' },
+      // Refused instead of "+": the next line must be the next command, not the body.
+      { expect: /^a4 APPEND INBOX \{5000\}$/, reply: 'a4 NO [TOOBIG] too big\r\n' },
+      { expect: /^a5 NOOP$/, reply: 'a5 OK done\r\n' },
+    ]);
+    const connection = await openTracked(options(server));
+    const small = Buffer.from('hello');
+    const large = Buffer.from(`${big}\r\n`);
+    const append = (body: Buffer) => connection.commands.append('INBOX', [{ body, size: body.length }]);
+    await Promise.all([append(small), append(large)]);
+    const [refused, noop] = await Promise.allSettled([append(large), connection.commands.noop()]);
+    assert.equal(refused.status, 'rejected');
+    assert.match(String((refused as PromiseRejectedResult).reason), /APPEND failed: NO \[TOOBIG\]/);
+    assert.equal(noop.status, 'fulfilled');
+    await server.finished;
+  });
+
   test('a server without UIDPLUS is refused, naming the capability', async () => {
     const server = await fake([
       { send: '* PREAUTH [CAPABILITY IMAP4rev1 QRESYNC LIST-EXTENDED LIST-STATUS] hi\r\n' },

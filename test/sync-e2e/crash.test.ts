@@ -9,7 +9,7 @@ import { appendMessages, loadCorpus, makeCorpus, makeMessage, Rng } from '../hel
 import type { Dovecot } from '../helpers/dovecot.js';
 import { ImapPipe } from '../helpers/imap-pipe.js';
 import { assertIdentical, snapshotServer } from '../helpers/mail-compare.js';
-import { listUids, onServer, type Pair, startPair } from './harness.js';
+import { expungeOn, listUids, onServer, type Pair, startPair } from './harness.js';
 
 const CHILD = fileURLToPath(new URL('./child-sync.js', import.meta.url));
 const ROUNDS = 50;
@@ -59,11 +59,8 @@ async function changeServer(server: Dovecot, rng: Rng, round: number, side: stri
   });
   const gone = [...new Set(pick(rng.int(8)).map((m) => m.uid))];
   for (const m of messages) if (gone.includes(m.uid) && m.messageId) expected.delete(m.messageId);
-  const expunge =
-    gone.length > 0
-      ? [`UID STORE ${gone.join(',')} +FLAGS.SILENT (\\Deleted)`, `UID EXPUNGE ${gone.join(',')}`]
-      : [];
-  await onServer(server, [...flagCommands, ...expunge]);
+  await onServer(server, flagCommands);
+  await expungeOn(server, gone);
   const added = Array.from({ length: rng.int(12) }, (_, i) =>
     makeMessage(round * 1000 + i, `<r${round}.${side}.${i}@crash.test>`, {
       medianSize: 500,

@@ -1,9 +1,15 @@
 // End-to-end harness for the mailbox sync runtime: two throw-away Dovecot servers, a state
 // database, and one run of the real mailbox chart with the runtime's actors over one lane.
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import type { MailboxSyncOutput } from '../../machines/contracts.js';
-import { type ImapConnection, type ImapLogger, openConnection } from '../../src/imap/connection.js';
+import {
+  type ConnectionOptions,
+  type ImapConnection,
+  type ImapLogger,
+  openConnection,
+} from '../../src/imap/connection.js';
 import { StateStore } from '../../src/store/index.js';
 import type { SyncContext, SyncLogger } from '../../src/sync/runtime/context.js';
 import { mailboxSyncLogic } from '../../src/sync/runtime/mailbox-actors.js';
@@ -12,9 +18,15 @@ import { ImapPipe } from '../helpers/imap-pipe.js';
 import { makeScratchDir, removeScratchDir } from '../helpers/scratch.js';
 
 /** What a sync run needs: both servers' tunnels and the database file. */
+export interface Endpoint {
+  tunnelCommand: string;
+  /** Connect over plain TCP (e.g. through a delay proxy) instead of the tunnel. */
+  tcp?: { port: number; username: string; password: string };
+}
+
 export interface Endpoints {
-  local: { tunnelCommand: string };
-  remote: { tunnelCommand: string };
+  local: Endpoint;
+  remote: Endpoint;
   dbPath: string;
 }
 
@@ -56,13 +68,23 @@ function tracingLogger(commands: string[]): ImapLogger {
   };
 }
 
-/** Connects to both servers through their PREAUTH tunnels. */
+function transportFor(
+  endpoint: Endpoint,
+): Pick<ConnectionOptions, 'transport' | 'username' | 'password' | 'startTls'> {
+  const tls = { verify: true };
+  if (endpoint.tcp === undefined)
+    return { transport: { type: 'tunnel', command: endpoint.tunnelCommand, tls } };
+  const { port, username, password } = endpoint.tcp;
+  return { transport: { type: 'imap', host: '127.0.0.1', port, tls }, username, password, startTls: false };
+}
+
+/** Connects to both servers (PREAUTH tunnels unless TCP is asked for). */
 export async function connectPair(pair: Endpoints, commands: RunResult['commands']) {
   const connect = (side: 'local' | 'remote') =>
     openConnection(
       {
         name: side,
-        transport: { type: 'tunnel', command: pair[side].tunnelCommand, tls: { verify: true } },
+        ...transportFor(pair[side]),
         debug: 1,
         timeouts: { greeting: 10_000, command: 60_000 },
       },
@@ -98,7 +120,7 @@ export function contextFor(
 
 /** One run of the mailbox chart on `mailbox`, with a fresh database handle and connections. */
 export async function runSync(
-  pair: Pair,
+  pair: Endpoints,
   options: { mailbox?: string; repair?: boolean } = {},
 ): Promise<RunResult> {
   const mailbox = options.mailbox ?? 'INBOX';
@@ -166,4 +188,49 @@ export function writes(result: RunResult): string[] {
   return [...result.commands.local, ...result.commands.remote].filter((c) =>
     /^(UID STORE|UID EXPUNGE|APPEND)\b/.test(c),
   );
+}
+
+/** A rerun right after a sync must find nothing to do: no write, no warning. */
+export async function assertQuietRerun(pair: Endpoints, mailbox?: string): Promise<void> {
+  const result = await runSync(pair, { mailbox });
+  assert.equal(result.output.status, 'synced');
+  assert.deepEqual(writes(result), []);
+  assert.deepEqual(result.warnings, []);
+}
+
+/**
+ * After a complete sync the database must hold each server's own UIDNEXT and HIGHESTMODSEQ:
+ * otherwise the next run sees the mailbox as dirty (LIST-STATUS) and selects it for nothing.
+ */
+export async function assertCheckpointsMatchServers(pair: Pair, mailbox = 'INBOX'): Promise<void> {
+  const store = StateStore.open(pair.dbPath, { create: false });
+  let state: ReturnType<StateStore['getState']>;
+  try {
+    state = store.getState(store.findMailbox(Buffer.from(mailbox.replaceAll('/', '\0')))!.idx);
+  } finally {
+    store.close();
+  }
+  for (const side of ['local', 'remote'] as const) {
+    const status = await pair[side].doveadm(['mailbox', 'status', 'uidnext highestmodseq', mailbox]);
+    const uidNext = Number(/uidnext=(\d+)/.exec(status)?.[1]);
+    const highestModseq = BigInt(/highestmodseq=(\d+)/.exec(status)?.[1] ?? -1);
+    assert.deepEqual(
+      { uidNext: state?.[side].uidNext, highestModseq: state?.[side].highestModseq },
+      { uidNext, highestModseq },
+      `${side} checkpoints`,
+    );
+  }
+}
+
+/** A third-party expunge: the UID EXPUNGE waits for its STORE (see expungeUids on Dovecot). */
+export async function expungeOn(server: Dovecot, uids: number[], mailbox = 'INBOX'): Promise<void> {
+  if (uids.length === 0) return;
+  const pipe = await ImapPipe.open(server.tunnelCommand);
+  try {
+    await pipe.command(`SELECT "${mailbox}"`);
+    await pipe.command(`UID STORE ${uids.join(',')} +FLAGS.SILENT (\\Deleted)`);
+    await pipe.command(`UID EXPUNGE ${uids.join(',')}`);
+  } finally {
+    await pipe.close();
+  }
 }

@@ -1,14 +1,14 @@
-// Opens the HTML page in headless Chromium (Debian's /usr/bin/chromium, package `chromium`) with
-// every non-file request refused: the page must need no network, draw each chart and highlight.
+// Opens the HTML page in headless Chromium with every non-file request refused (browser.ts): the
+// page must need no network, draw each chart and highlight.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CHARTS } from '../../src/viz/charts.js';
 import { htmlPage, renderCharts } from '../../src/viz/html.js';
+import { openOffline } from './browser.js';
 
 const ARTIFACTS = 'test-artifacts';
 
@@ -29,33 +29,14 @@ interface PageGlobals {
 
 describe('the HTML chart page in Chromium', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'interimap-page-'));
-  const refused: string[] = [];
+  let refused: string[] = [];
   let browser: Browser;
   let page: Page;
 
   before(async () => {
     const file = join(dir, 'charts.html');
     writeFileSync(file, htmlPage(await renderCharts(CHARTS)));
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-      timeout: 60_000,
-    });
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-    await context.route('**', (route) => {
-      if (route.request().url().startsWith('file:')) return route.continue();
-      refused.push(route.request().url());
-      return route.abort();
-    });
-    page = await context.newPage();
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 30_000 });
+    ({ browser, page, refused } = await openOffline(file));
   });
 
   after(async () => {

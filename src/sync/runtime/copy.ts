@@ -3,9 +3,11 @@
 // a bounded read-ahead so memory does not grow with the mailbox. Every APPEND is journaled
 // before it is sent and committed (mapping + journal cleared) in one transaction after APPENDUID.
 import { createHash, type Hash } from 'node:crypto';
-import type { ImapConnection, MessageBody } from '../../imap/connection.js';
+import { type ImapConnection, ImapConnectionError, type MessageBody } from '../../imap/connection.js';
+import { formatSequenceSet } from '../../protocol/sequence-set.js';
 import type { FetchAttributes, SequenceRanges } from '../../protocol/types.js';
 import type { AppendMessage } from '../../session/commands.js';
+import { ConnectionClosed } from '../../session/errors.js';
 import type { StateStore } from '../../store/index.js';
 import { normalizeFlags } from '../flags.js';
 import { otherSide, type Side } from '../side.js';
@@ -13,7 +15,7 @@ import type { SyncLogger } from './context.js';
 import { faultPoint } from './fault.js';
 import { fetchUids } from './imap-writes.js';
 import { uidArray } from './tracker.js';
-import type { MailboxWork } from './work.js';
+import { fetchBody, type MailboxWork } from './work.js';
 
 export interface MessageInfo {
   uid: number;
@@ -35,9 +37,11 @@ const META_ITEMS = [
 ];
 /** One MULTIAPPEND holds at most this many messages or bytes (RFC 3502 is all-or-nothing). */
 const BATCH_MESSAGES = 200;
-const BATCH_BYTES = 16 << 20;
-/** Bodies requested ahead of the one being appended, in bytes. */
-const READ_AHEAD_BYTES = 8 << 20;
+const BATCH_BYTES = 8 << 20;
+/** Batches whose bodies are read before the earliest of them is sent: bounds memory (×BATCH_BYTES). */
+const READ_AHEAD_BATCHES = 4;
+/** Bodies this large can fill their stream queue and pause their connection (src/imap/body-stream.ts). */
+const LARGE_BODY = 4 << 20;
 
 function messageIdOf(attributes: FetchAttributes): string | null {
   const header = attributes.bodies?.find((b) => b.section.toUpperCase().startsWith('HEADER.FIELDS'));
@@ -65,49 +69,13 @@ export async function listMessages(conn: ImapConnection, work: MailboxWork, side
   return [...found.values()].sort((a, b) => a.uid - b.uid);
 }
 
-/** Requests bodies in order, at most READ_AHEAD_BYTES beyond the one being consumed. */
-class ReadAhead {
-  readonly #bodies = new Map<number, Promise<MessageBody>>();
-  #next = 0;
-  #ahead = 0;
-
-  constructor(
-    private readonly conn: ImapConnection,
-    private readonly messages: readonly MessageInfo[],
-  ) {}
-
-  body(i: number): Promise<MessageBody> {
-    this.#fill(i);
-    const body = this.#bodies.get(i)!;
-    this.#bodies.delete(i);
-    return body;
-  }
-
-  consumed(i: number): void {
-    this.#ahead -= this.messages[i]!.size;
-    this.#fill(i + 1);
-  }
-
-  #fill(upTo: number): void {
-    while (this.#next < this.messages.length && (this.#next <= upTo || this.#ahead < READ_AHEAD_BYTES)) {
-      const message = this.messages[this.#next]!;
-      const body = this.conn.fetchBody(message.uid);
-      body.catch(() => {}); // awaited by the APPEND; an unused one must not become unhandled
-      this.#bodies.set(this.#next++, body);
-      this.#ahead += message.size;
-    }
-  }
-}
-
 async function* streamed(
-  source: ReadAhead,
-  i: number,
+  body: MessageBody,
   message: MessageInfo,
   hash: Hash,
   side: Side,
-  streamedAll: () => void,
+  streamed: () => void,
 ): AsyncGenerator<Buffer> {
-  const body = await source.body(i);
   if (body.size !== message.size) {
     throw new Error(
       `${side} UID ${message.uid}: BODY[] is ${body.size} bytes but RFC822.SIZE said ${message.size}`,
@@ -117,16 +85,17 @@ async function* streamed(
     hash.update(chunk);
     yield chunk;
   }
-  source.consumed(i);
-  streamedAll();
+  streamed();
 }
 
-function batches(messages: MessageInfo[]): MessageInfo[][] {
+/** Batches for MULTIAPPEND; a message that may pause its connection gets one of its own. */
+function batches(messages: MessageInfo[], perAppend: number): MessageInfo[][] {
   const result: MessageInfo[][] = [];
   let current: MessageInfo[] = [];
   let bytes = 0;
   for (const m of messages) {
-    if (current.length > 0 && (current.length >= BATCH_MESSAGES || bytes + m.size > BATCH_BYTES)) {
+    const full = current.length >= perAppend || bytes + m.size > BATCH_BYTES;
+    if (current.length > 0 && (full || m.size > LARGE_BODY || current[0]!.size > LARGE_BODY)) {
       result.push(current);
       current = [];
       bytes = 0;
@@ -138,10 +107,81 @@ function batches(messages: MessageInfo[]): MessageInfo[][] {
   return result;
 }
 
+interface BatchAppend {
+  /** Every body of the batch went to the target (or the APPEND failed). */
+  streamed: Promise<void>;
+  /** APPENDUID recorded with the mapping. */
+  committed: Promise<void>;
+}
+
+/** A body that cannot be read: the connection's own error, or a 'server' one for the message. */
+function unreadable(reason: unknown, side: Side, message: MessageInfo): unknown {
+  if (reason instanceof ConnectionClosed || reason instanceof ImapConnectionError) return reason;
+  const detail = reason instanceof Error ? reason.message : String(reason);
+  return {
+    kind: 'server',
+    message: `${side} UID ${message.uid} cannot be read (expunged meanwhile?): ${detail}; the next run copies what is left`,
+  };
+}
+
 /**
- * APPENDs `messages` of `source` to the other side, all batches pipelined; resolves with how many
- * were copied. Zero-length messages cannot be APPENDed (RFC 3501 literal of 0 octets is refused
- * by servers) and are skipped with a warning.
+ * One journaled MULTIAPPEND, queued once every body it streams is arriving: the other
+ * direction's APPEND may hold the source connection's writer until our target has answered it,
+ * so a body requested later could wait on us forever; and a message expunged meanwhile fails the
+ * step here, with the target connection intact, instead of breaking a literal halfway.
+ */
+async function appendBatch(
+  store: StateStore,
+  logger: SyncLogger,
+  work: MailboxWork,
+  source: Side,
+  batch: MessageInfo[],
+  targetUidNext: number,
+): Promise<BatchAppend> {
+  const target = otherSide(source);
+  store.recordAppendIntents(
+    work.idx,
+    target,
+    batch.map((m) => intentOf(m, targetUidNext, null)),
+  );
+  faultPoint();
+  const settled = await Promise.allSettled(batch.map((m) => fetchBody(work, source, m.uid)));
+  const bodies = settled.map((result, k) => {
+    if (result.status === 'rejected') throw unreadable(result.reason, source, batch[k]!);
+    return result.value;
+  });
+  const hashes = batch.map(() => createHash('sha256'));
+  let left = batch.length;
+  let allStreamed!: () => void;
+  const streamedAll = new Promise<void>((resolve) => {
+    allStreamed = resolve;
+  });
+  // Once the last byte is sent, before the server answers: the hashes let a resumed run tell
+  // this batch's copies apart even without a Message-ID.
+  const recordHashes = () => {
+    if (--left > 0) return;
+    const intents = batch.map((m, k) => intentOf(m, targetUidNext, hashes[k]!.digest()));
+    store.recordAppendIntents(work.idx, target, intents);
+    allStreamed();
+  };
+  const appends: AppendMessage[] = batch.map((m, k) => ({
+    flags: m.flags,
+    internalDate: m.internalDate,
+    size: m.size,
+    body: streamed(bodies[k]!, m, hashes[k]!, source, recordHashes),
+  }));
+  const appended = work.conns[target].commands.append(work.names[target], appends);
+  appended.catch(() => allStreamed());
+  const committed = appended.then((appendUid) => commit(store, logger, work, target, batch, appendUid));
+  committed.catch(() => {}); // surfaced by copyMessages
+  return { streamed: streamedAll, committed };
+}
+
+/**
+ * APPENDs `messages` of `source` to the other side, batches pipelined with at most
+ * READ_AHEAD_BATCHES batches of bodies read and not yet sent (memory stays bounded whatever the
+ * mailbox size); resolves with how many were copied. Zero-length messages cannot be APPENDed
+ * (servers refuse an empty message) and are skipped with a warning.
  */
 export async function copyMessages(
   store: StateStore,
@@ -157,41 +197,36 @@ export async function copyMessages(
     logger.warn(source, work.names[source], `skipping zero-length message(s) UID ${empty.join(',')}`);
   }
   if (messages.length === 0) return 0;
-  const conn = work.conns[target];
   const tracker = work.trackers[target];
-  work.appendedSince[target] ??= tracker.highestModseq;
+  work.unseenSince[target] ??= tracker.highestModseq;
   const targetUidNext = work.uidNext[target];
-  const reader = new ReadAhead(work.conns[source], messages);
-  let offset = 0;
-  const done = batches(messages).map((batch) => {
-    const first = offset;
-    offset += batch.length;
-    store.recordAppendIntents(
-      work.idx,
-      target,
-      batch.map((m) => intentOf(m, targetUidNext, null)),
-    );
-    faultPoint();
-    const hashes = batch.map(() => createHash('sha256'));
-    let left = batch.length;
-    // Once the last byte is sent, before the server answers: the hashes let a resumed run tell
-    // this batch's copies apart even without a Message-ID.
-    const recordHashes = () => {
-      if (--left > 0) return;
-      const intents = batch.map((m, k) => intentOf(m, targetUidNext, hashes[k]!.digest()));
-      store.recordAppendIntents(work.idx, target, intents);
-    };
-    const appends: AppendMessage[] = batch.map((m, k) => ({
-      flags: m.flags,
-      internalDate: m.internalDate,
-      size: m.size,
-      body: streamed(reader, first + k, m, hashes[k]!, source, recordHashes),
-    }));
-    return conn.commands
-      .append(work.names[target], appends)
-      .then((appendUid) => commit(store, work, target, batch, appendUid));
-  });
-  await Promise.all(done);
+  // RFC 3502: several messages per APPEND only when MULTIAPPEND is advertised.
+  const perAppend = work.conns[target].capabilities.includes('MULTIAPPEND') ? BATCH_MESSAGES : 1;
+  const committed: Promise<void>[] = [];
+  const sent: Promise<void>[] = [];
+  let failed = false;
+  try {
+    for (const [j, batch] of batches(messages, perAppend).entries()) {
+      if (j >= READ_AHEAD_BATCHES) await sent[j - READ_AHEAD_BATCHES];
+      if (failed) break;
+      // A body above the read pause threshold may stop its source connection's reading; two such
+      // bodies crossing in opposite directions could stop both servers: one at a time per lane.
+      const release = batch[0]!.size > LARGE_BODY ? await work.largeBody.acquire() : () => {};
+      const append = await appendBatch(store, logger, work, source, batch, targetUidNext).catch((e) => {
+        release();
+        throw e;
+      });
+      append.committed.catch(() => {
+        failed = true;
+      });
+      sent.push(append.streamed.then(release));
+      committed.push(append.committed);
+    }
+  } catch (error) {
+    await Promise.allSettled(committed); // what was appended is committed before the step fails
+    throw error;
+  }
+  await Promise.all(committed);
   return messages.length;
 }
 
@@ -208,6 +243,7 @@ function intentOf(m: MessageInfo, targetUidNext: number, sha256: Buffer | null) 
 
 function commit(
   store: StateStore,
+  logger: SyncLogger,
   work: MailboxWork,
   target: Side,
   batch: MessageInfo[],
@@ -233,6 +269,7 @@ function commit(
     batch.map((m, k) => [m.uid, uids[k]!] as const),
   );
   faultPoint();
+  logger.info(target, work.names[target], `Added ${uids.length} UID(s) ${formatSequenceSet(uids)}`);
   batch.forEach((m, k) => {
     work.trackers[target].expectFlags(uids[k]!, m.flags);
     work.uidNext[target] = Math.max(work.uidNext[target], uids[k]! + 1);

@@ -3,12 +3,12 @@
 // Long UID sets go as several pipelined commands of about 4 KiB (UID_SET_MAX_CHARS).
 import type { ImapConnection } from '../../imap/connection.js';
 import { splitSequenceSet } from '../../protocol/sequence-set.js';
-import type { FetchAttributes, SequenceRanges } from '../../protocol/types.js';
+import type { FetchAttributes, SequenceRanges, UntaggedResponse } from '../../protocol/types.js';
 import type { FlagStore } from '../flag-stores.js';
 import { UID_SET_MAX_CHARS } from '../new-messages.js';
 import { faultPoint } from './fault.js';
 import type { SideTracker } from './tracker.js';
-import { uidArray } from './tracker.js';
+import { uidArray, uidsOf } from './tracker.js';
 
 export function uidPieces(uids: Iterable<number> | SequenceRanges): string[] {
   return splitSequenceSet(uids, UID_SET_MAX_CHARS);
@@ -20,12 +20,17 @@ async function perPiece(
   tracker: SideTracker,
   uids: readonly number[],
   build: (piece: string) => { name: string; args: unknown[] },
+  observe?: (response: UntaggedResponse) => void,
 ): Promise<number[]> {
   const { session } = conn.commands;
+  const onUntagged = (response: UntaggedResponse) => {
+    tracker.absorb(response);
+    observe?.(response);
+  };
   const results = await Promise.all(
     uidPieces(uids).map((piece) => {
       const { name, args } = build(piece);
-      return session.command(name, args as never[], { onUntagged: (r) => tracker.absorb(r) });
+      return session.command(name, args as never[], { onUntagged });
     }),
   );
   const modified: number[] = [];
@@ -74,13 +79,23 @@ export async function expungeUids(
   if (uids.length === 0) return;
   const b = conn.commands.args;
   tracker.expectExpunge(uids);
+  const gone = new Set<number>();
+  const observe = (r: UntaggedResponse) => {
+    if (r.type === 'VANISHED') for (const uid of uidsOf(r.uids)) gone.add(uid);
+  };
+  const expunge = (set: readonly number[]) =>
+    perPiece(conn, tracker, set, (piece) => ({ name: 'UID EXPUNGE', args: [b.sequenceSet(piece)] }), observe);
   await Promise.all([
     perPiece(conn, tracker, uids, (piece) => ({
       name: 'UID STORE',
       args: [b.sequenceSet(piece), b.atom('+FLAGS.SILENT'), b.list([b.atom('\\Deleted')])],
     })),
-    perPiece(conn, tracker, uids, (piece) => ({ name: 'UID EXPUNGE', args: [b.sequenceSet(piece)] })),
+    expunge(uids),
   ]);
+  // Dovecot may run the pipelined UID EXPUNGE before the \Deleted flags are visible to it (seen
+  // after a STORE adding a new keyword): once, expunge again what was not reported VANISHED.
+  const left = uids.filter((uid) => !gone.has(uid));
+  if (left.length > 0) await expunge(left);
 }
 
 /**

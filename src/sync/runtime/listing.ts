@@ -38,7 +38,7 @@ export async function listBothServers(
   const roots = bothSides(async (side) => {
     const connection = lane[side];
     // A selected mailbox's STATUS may come from the session's stale view: sync it first.
-    if (connection.mailbox !== null) void connection.commands.noop().catch(() => {});
+    if (connection.session.state === 'selected') void connection.commands.noop().catch(() => {});
     return rootDelimiter(connection, config.references[side]);
   });
   roots.catch(() => {}); // awaited below, through `delimiters`

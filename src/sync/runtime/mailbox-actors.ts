@@ -23,6 +23,9 @@ export function classify(error: unknown, mailbox: string): SyncError {
     return { mailbox, ...(error as SyncError) };
   }
   const message = error instanceof Error ? error.message : String(error);
+  // A refused SELECT comes back as an ImapConnectionError of reason 'state'.
+  if (error instanceof ImapConnectionError && error.reason === 'state')
+    return { kind: 'server', message, mailbox };
   if (error instanceof ConnectionClosed || error instanceof ImapConnectionError) {
     return { kind: 'connection', message, mailbox };
   }
@@ -48,10 +51,22 @@ function step<I extends { mailbox: string }, O>(run: (input: I) => Promise<O>) {
   });
 }
 
+/** One table per context: a lane's next mailbox must find (and detach) the previous one. */
+const tables = new WeakMap<SyncContext<ImapConnection>, WorkTable<ImapConnection>>();
+
+function tableFor<C extends ImapConnection>(ctx: SyncContext<C>): WorkTable<C> {
+  let table = tables.get(ctx) as WorkTable<C> | undefined;
+  if (table === undefined) {
+    table = new WorkTable(ctx);
+    tables.set(ctx, table as WorkTable<ImapConnection>);
+  }
+  return table;
+}
+
 export function createMailboxActors<C extends ImapConnection>(
   ctx: SyncContext<C>,
 ): PromiseActors<MailboxActorContracts> {
-  const table = new WorkTable(ctx);
+  const table = tableFor(ctx);
   const { store, logger } = ctx;
   return {
     selectMailbox: step((input) => selectMailbox(table, input)),
@@ -59,7 +74,7 @@ export function createMailboxActors<C extends ImapConnection>(
     propagateExpunges: step((input) =>
       propagateExpunges(store, logger, table.get(input.lane, input.mailbox)),
     ),
-    propagateFlags: step((input) => propagateFlags(table.get(input.lane, input.mailbox))),
+    propagateFlags: step((input) => propagateFlags(logger, table.get(input.lane, input.mailbox))),
     checkpointModseq: step(async (input) => {
       const work = table.get(input.lane, input.mailbox);
       const { local, remote } = work.trackers;

@@ -43,22 +43,24 @@ async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxW
     const messages = await listMessages(work.conns[source], work, source, plan.pieces);
     found = messages.length;
     copied = await copyMessages(store, logger, work, source, messages);
-    for (const m of messages) work.uidNext[source] = Math.max(work.uidNext[source], m.uid + 1);
-    work.copiedBelow[source] = Math.max(work.copiedBelow[source], ...messages.map((m) => m.uid + 1));
+    const last = messages.at(-1)?.uid ?? 0; // listMessages sorts by UID
+    work.uidNext[source] = Math.max(work.uidNext[source], last + 1);
+    work.copiedBelow[source] = Math.max(work.copiedBelow[source], last + 1);
   }
   work.copiedBelow[source] = Math.max(work.copiedBelow[source], before);
   return { found, copied };
 }
 
 /**
- * Our APPENDs moved the target's MODSEQ without telling us by how much: read what changed since
- * (our copies, echoed and ignored, and anybody else's changes) and the tagged [HIGHESTMODSEQ],
- * so the next run does not take our own copies for flag changes.
+ * Our APPENDs moved the side's MODSEQ without telling us by how much, and a body FETCH keeps the
+ * unsolicited FETCHes it receives: read what changed since (our copies, echoed and ignored, and
+ * anybody else's changes) and the tagged [HIGHESTMODSEQ], so the next run neither takes our own
+ * copies for flag changes nor misses another client's.
  */
 async function rereadModseq(work: MailboxWork, side: Side): Promise<void> {
-  const since = work.appendedSince[side];
+  const since = work.unseenSince[side];
   if (since === null) return;
-  work.appendedSince[side] = null;
+  work.unseenSince[side] = null;
   await fetchUids(work.conns[side], work.trackers[side], [`1:${MAX_UID}`], ['FLAGS'], () => false, since);
 }
 
@@ -67,6 +69,8 @@ export async function appendNew(
   logger: SyncLogger,
   work: MailboxWork,
 ): Promise<AppendOutcome> {
+  // Each side's re-read is queued before any APPEND to it in this pass (copyNewFrom first fetches
+  // from the other side), so it never sees this pass's copies before their APPENDUID is known.
   const results = await Promise.all(
     SIDES.map(async (source) => {
       const [result] = await Promise.all([

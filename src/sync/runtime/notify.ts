@@ -1,6 +1,5 @@
-// --notify: RFC 5465 NOTIFY SET on lane 0 of each server for the synchronized mailboxes (plus the
-// mailbox list itself), and the listener that turns the server's unsolicited reports into one
-// "something changed" callback for the orchestrator.
+// --notify: RFC 5465 NOTIFY SET on lane 0 of each server, and the listener that turns the
+// server's unsolicited reports into one "something changed" callback for the orchestrator.
 import type { ImapConnection } from '../../imap/connection.js';
 import type { Arg } from '../../protocol/serializer.js';
 import type { UntaggedResponse } from '../../protocol/types.js';
@@ -11,38 +10,63 @@ const MESSAGE_EVENTS = ['MessageNew', 'MessageExpunge', 'FlagChange'];
 const CHANGES = new Set(['STATUS', 'LIST', 'EXISTS', 'EXPUNGE', 'VANISHED', 'FETCH']);
 
 export class NotifyWatch {
-  /** The mailbox set last sent to each connection, as a key. */
-  readonly #sent = new WeakMap<ImapConnection, string>();
-  readonly #listening = new WeakSet<ImapConnection>();
+  readonly #armed = new WeakSet<ImapConnection>();
+  #listings = 0;
 
   constructor(private readonly changed: () => void) {}
 
   /**
-   * Sends NOTIFY SET unless this connection already watches exactly `mailboxes` (wire names):
-   * SELECTED-DELAYED so expunges in the selected mailbox wait for our next command (§5.1), the
-   * mailbox set, and the personal namespace's mailbox creations, renames and subscriptions.
+   * Runs a listing, deaf to reports meanwhile: what the LIST returns is already newer than them,
+   * and the session hands the LIST's own STATUS lines to listeners too, as they could be
+   * notifications; heeding them would list again forever.
    */
-  async watch(connection: ImapConnection, mailboxes: readonly string[]): Promise<void> {
-    const key = [...mailboxes].sort().join('\0');
-    if (this.#sent.get(connection) === key) return;
-    const b = connection.commands.args;
-    const events = b.list(MESSAGE_EVENTS.map((e) => b.atom(e)));
-    const specs: Arg[] = [b.atom('SET'), b.list([b.atom('SELECTED-DELAYED'), events])];
-    if (mailboxes.length > 0) {
-      specs.push(b.list([b.atom('MAILBOXES'), b.list(mailboxes.map((m) => b.string(m))), events]));
+  async listing<T>(work: () => Promise<T>): Promise<T> {
+    this.#listings++;
+    try {
+      return await work();
+    } finally {
+      this.#listings--;
     }
-    specs.push(b.list([b.atom('PERSONAL'), b.list([b.atom('MailboxName'), b.atom('SubscriptionChange')])]));
+  }
+
+  /**
+   * NOTIFY SET, once per connection: SELECTED-DELAYED so expunges in the selected mailbox wait for
+   * our next command (§5.1), and message, mailbox-name and subscription events of the whole
+   * personal namespace. Once only, and not a mailbox list that grows: Dovecot 2.3 stops reporting
+   * anything after a second NOTIFY SET in a session. Mailboxes we do not synchronize cost a LIST.
+   */
+  async watch(connection: ImapConnection): Promise<void> {
+    if (this.#armed.has(connection)) return;
+    const b = connection.commands.args;
+    const atoms = (names: string[]) => b.list(names.map((e) => b.atom(e)));
+    const specs: Arg[] = [
+      b.atom('SET'),
+      b.list([b.atom('SELECTED-DELAYED'), atoms(MESSAGE_EVENTS)]),
+      b.list([b.atom('PERSONAL'), atoms([...MESSAGE_EVENTS, 'MailboxName', 'SubscriptionChange'])]),
+    ];
     try {
       await connection.commands.notify(specs);
     } catch (error) {
       throw runtimeError(error, connection.name);
     }
-    this.#sent.set(connection, key);
-    if (!this.#listening.has(connection)) {
-      this.#listening.add(connection);
-      connection.onUnsolicited((response: UntaggedResponse) => {
-        if (CHANGES.has(response.type)) this.changed();
-      });
+    this.#armed.add(connection);
+    connection.onUnsolicited((response: UntaggedResponse) => {
+      if (this.#listings === 0 && CHANGES.has(response.type)) this.changed();
+    });
+  }
+
+  /**
+   * Before waiting: UNSELECT (RFC 3691), so that every mailbox is reported alike, through STATUS:
+   * Dovecot 2.3 reports nothing for a mailbox selected after NOTIFY SET. The connection chart has
+   * no UNSELECT, hence the bare session command: nothing relies on the chart's idea of the selected
+   * mailbox between cycles, and the next SELECT sets it right.
+   */
+  async unselect(connection: ImapConnection): Promise<void> {
+    if (connection.session.state !== 'selected' || !connection.capabilities.includes('UNSELECT')) return;
+    try {
+      await connection.session.command('UNSELECT');
+    } catch (error) {
+      throw runtimeError(error, connection.name);
     }
   }
 }

@@ -5,7 +5,6 @@ import { fromPromise } from 'xstate';
 import type { ListingOutcome, OrchestratorActorContracts, SyncError } from '../../../machines/contracts.js';
 import type { PromiseActors } from '../../../machines/placeholders.js';
 import type { ImapConnection } from '../../imap/connection.js';
-import type { StateStore } from '../../store/index.js';
 import { type MailboxListPlan, planMailboxList, type SyncTarget } from '../mailbox-list.js';
 import { toWireName } from '../names.js';
 import { SIDES } from '../side.js';
@@ -18,8 +17,6 @@ import { applyPlan, planChanges } from './reconcile.js';
 import { type OpenConnection, Servers } from './servers.js';
 
 export interface OrchestratorRuntimeOptions {
-  /** The locked state database (StateStore.open); may throw a StoreError. */
-  openStore(): StateStore;
   openConnection: OpenConnection;
   listing: ListingConfig & { ignore?: RegExp };
   /** --notify: NOTIFY SET after each listing; `changed` is called on every server report. */
@@ -32,6 +29,8 @@ export interface OrchestratorRuntimeOptions {
 export interface OrchestratorRuntime {
   actors: PromiseActors<OrchestratorActorContracts>;
   servers: Servers;
+  /** --notify: to call as the chart starts waiting (see NotifyWatch.unselect). */
+  beforeWaiting(): Promise<void>;
 }
 
 export function createOrchestratorActors(
@@ -59,7 +58,8 @@ export function createOrchestratorActors(
 
   const listMailboxes = async ({ mailboxes, repair }: { mailboxes: string[]; repair: boolean }) => {
     const lane = servers.first;
-    const { listings, delimiters } = await listBothServers(lane, options.listing, mailboxes);
+    const list = () => listBothServers(lane, options.listing, mailboxes);
+    const { listings, delimiters } = await (watch ? watch.listing(list) : list());
     // A version-0 database needs both delimiters before it can be read (src/store).
     if (ctx.store.upgradePending) ctx.store.upgradeSchema(delimiters.local, delimiters.remote);
     plan = planMailboxList({
@@ -71,26 +71,14 @@ export function createOrchestratorActors(
     });
     const outcome = outcomeOf(plan, repair, (name) => ctx.store.findMailbox(dbCell(name))?.idx);
     ctx.mailboxes = new Map(outcome.targets.map((t) => [t.dbName, t]));
-    if (watch && outcome.listing.abort === null) {
-      const watched = [...plan.sync.map((t) => t.dbName), ...plan.unchanged.map((u) => u.dbName)];
-      await Promise.all(
-        SIDES.map((side) =>
-          watch.watch(
-            lane[side],
-            watched.map((name) => toWireName(name, plan!.namespaces[side], side)),
-          ),
-        ),
-      );
-    }
+    if (watch) await Promise.all(SIDES.map((side) => watch.watch(lane[side])));
     return outcome.listing;
   };
 
   const actors: PromiseActors<OrchestratorActorContracts> = {
-    openDatabase: fromPromise(() =>
-      step(() => {
-        ctx.store = options.openStore();
-      }),
-    ),
+    // The runtime opens and locks the database before it starts the chart (the mailbox actors
+    // bind the store when they are created); this step only checks that it did.
+    openDatabase: fromPromise(() => step(() => ctx.store.transaction(() => undefined))),
     // Both sides always: MAILBOX arguments of --delete/--rename are in the local delimiter, which
     // only the local server can tell, even when only the remote server is a target.
     connectServers: fromPromise(({ input }) =>
@@ -124,7 +112,11 @@ export function createOrchestratorActors(
       guarded(() => renameMailbox(ctx, servers.first, references, input)),
     ),
   };
-  return { actors, servers };
+  const beforeWaiting = async () => {
+    if (watch && ctx.lanes.length > 0)
+      await Promise.all(SIDES.map((side) => watch.unselect(servers.first[side])));
+  };
+  return { actors, servers, beforeWaiting };
 }
 
 /**

@@ -3,6 +3,7 @@
 // deleted only once both sides are expunged: a crash before that replays the expunge.
 import type { CountsDelta, PropagationOutcome, StepOutcome } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
+import { formatSequenceSet } from '../../protocol/sequence-set.js';
 import type { StateStore } from '../../store/index.js';
 import { type ChangePlan, type FlagUpdate, planChanges } from '../changes.js';
 import type { UidMapping } from '../mapping.js';
@@ -59,6 +60,7 @@ export async function propagateExpunges<C extends ImapConnection>(
 }
 
 export async function propagateFlags<C extends ImapConnection>(
+  logger: SyncLogger,
   work: MailboxWork<C>,
 ): Promise<PropagationOutcome> {
   const pending = pendingFlags.get(work);
@@ -72,6 +74,13 @@ export async function propagateFlags<C extends ImapConnection>(
         if (stores.length === 0) return;
         const tracker = work.trackers[side];
         const refused = await storeFlags(work.conns[side], tracker, stores, tracker.highestModseq);
+        for (const { flags, uids } of stores) {
+          logger.info(
+            side,
+            work.names[side],
+            `Updated flags (${flags.join(' ')}) for UID ${formatSequenceSet(uids)}`,
+          );
+        }
         const stored = stores.reduce((n, s) => n + s.uids.length, 0) - refused.length;
         counts[side === 'local' ? 'toLocal' : 'toRemote'] = { flagsUpdated: stored };
         if (refused.length > 0) await retryLater(work, side, refused, mapping, updates);

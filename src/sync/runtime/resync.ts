@@ -3,7 +3,6 @@
 // whole mailbox for --repair: compare complete UID and flag lists with the mapping and repair.
 import { createHash } from 'node:crypto';
 import type { FullSyncInput, StepOutcome } from '../../../machines/contracts.js';
-import type { ImapConnection } from '../../imap/connection.js';
 import { parseInternalDate } from '../../protocol/internal-date.js';
 import { MAX_UID } from '../../protocol/sequence-set.js';
 import type { StateStore } from '../../store/index.js';
@@ -18,14 +17,14 @@ import type { SyncLogger } from './context.js';
 import { copyMessages, listMessages, type MessageInfo } from './copy.js';
 import { faultPoint } from './fault.js';
 import { expungeUids, fetchUids, storeFlags, uidPieces } from './imap-writes.js';
-import { dbState, loadMapping, type MailboxWork } from './work.js';
+import { dbState, fetchBody, loadMapping, type MailboxWork } from './work.js';
 
 function millis(internalDate: string): number {
   return parseInternalDate(internalDate).date.getTime();
 }
 
-async function sha256Of(conn: ImapConnection, uid: number): Promise<string> {
-  const body = await conn.fetchBody(uid);
+async function sha256Of(work: MailboxWork, side: Side, uid: number): Promise<string> {
+  const body = await fetchBody(work, side, uid);
   const hash = createHash('sha256');
   for await (const chunk of body.chunks) hash.update(chunk);
   return hash.digest('hex');
@@ -44,7 +43,10 @@ async function adoptCopies(
   pending: PendingAppend[],
 ): Promise<number> {
   const conn = work.conns[target];
-  const from = Math.max(1, Math.min(...pending.map((p) => p.targetUidNext)));
+  const from = Math.max(
+    1,
+    pending.reduce((low, p) => Math.min(low, p.targetUidNext), Number.POSITIVE_INFINITY),
+  );
   const mapped = new Set<number>();
   for (const [l, r] of loadMapping(store, work.idx).rows()) mapped.add(target === 'local' ? l : r);
   const found = (await listMessages(conn, work, target, [`${from}:${MAX_UID}`])).filter(
@@ -64,7 +66,7 @@ async function adoptCopies(
   const candidates: TargetMessage[] = [];
   for (const m of found) {
     const date = millis(m.internalDate);
-    const sha256 = hashed.has(`${m.size} ${date}`) ? await sha256Of(conn, m.uid) : undefined;
+    const sha256 = hashed.has(`${m.size} ${date}`) ? await sha256Of(work, target, m.uid) : undefined;
     candidates.push({
       uid: m.uid,
       size: m.size,
@@ -103,15 +105,9 @@ async function adoptCopies(
 /** FLAGS and MODSEQ of the given UIDs (or of `1:uidNext-1`), as the full-sync planner wants them. */
 async function messageStates(work: MailboxWork, side: Side, uids: number[] | null, uidNext: number) {
   const states = new Map<number, MessageState>();
-  const pieces =
-    uids === null ? (uidNext > 1 ? [`1:${uidNext - 1}`] : []) : uids.length > 0 ? uidPieces(uids) : [];
-  const wanted =
-    uids === null
-      ? (uid: number) => uid < uidNext
-      : (
-          (set) => (uid: number) =>
-            set.has(uid)
-        )(new Set(uids));
+  const inScope = uids === null ? null : new Set(uids);
+  const wanted = (uid: number) => (inScope === null ? uid < uidNext : inScope.has(uid));
+  const pieces = uids !== null ? uidPieces(uids) : uidNext > 1 ? [`1:${uidNext - 1}`] : [];
   await fetchUids(work.conns[side], work.trackers[side], pieces, ['MODSEQ', 'FLAGS'], (uid, a) => {
     if (!wanted(uid) || a.flags === undefined) return false;
     states.set(uid, { flags: a.flags, modseq: a.modseq ?? 0n });

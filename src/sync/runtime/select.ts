@@ -3,7 +3,6 @@
 import type { MailboxSyncInput, SelectedSide, SelectOutcome } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
 import { normalizeSequenceRanges } from '../../protocol/sequence-set.js';
-import type { SequenceRanges } from '../../protocol/types.js';
 import type { QresyncParams, SelectResult } from '../../session/commands.js';
 import type { SideState } from '../../store/types.js';
 import { interruptedRows } from '../full-sync.js';
@@ -11,7 +10,7 @@ import { type PerSide, SIDES, type Side } from '../side.js';
 import { ascending } from '../uid-set.js';
 import { laneOf } from './context.js';
 import { SideTracker } from './tracker.js';
-import { loadMapping, type MailboxWork, type WorkTable } from './work.js';
+import { loadMapping, type MailboxWork, Mutex, type WorkTable } from './work.js';
 
 /** RFC 7162 §3.2.5.2 sample: the highest known UIDs, at most 1024 of them in about 256 bytes. */
 const SAMPLE_UIDS = 1024;
@@ -26,15 +25,15 @@ export function seqMatchSample(sortedUids: readonly number[]): QresyncParams['se
   const count = sortedUids.length;
   if (count === 0) return undefined;
   const picked: number[] = [];
-  let ranges: SequenceRanges = [];
+  let chars = 0;
   for (let i = count - 1; i >= 0 && picked.length < SAMPLE_UIDS; i--) {
-    picked.push(sortedUids[i]!);
-    const next = normalizeSequenceRanges(picked);
-    if (next.length * 22 > SAMPLE_CHARS && next.length > ranges.length) {
-      picked.pop();
-      break;
+    const uid = sortedUids[i]!;
+    // A UID right below the last one picked extends its range; another starts a new `a:b` item.
+    if (picked.at(-1) !== uid + 1) {
+      if (chars >= SAMPLE_CHARS) break;
+      chars += 2 * String(uid).length + 2;
     }
-    ranges = next;
+    picked.push(uid);
   }
   return { seqs: [[count - picked.length + 1, count]], uids: normalizeSequenceRanges(picked) };
 }
@@ -92,17 +91,35 @@ export async function selectMailbox<C extends ImapConnection>(
     known.remote.push(r);
   }
   const names = { local: target.local, remote: target.remote };
-  const results = await Promise.all(
-    SIDES.map((side) => {
-      known[side].sort(ascending);
-      const qresync = state && mapping ? qresyncParams(state[side], known[side]) : undefined;
-      return conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
-    }),
-  );
-  const [local, remote] = results.map((r, i) => selectedSide(r!, SIDES[i]!, mailbox)) as [
-    SelectedSide,
-    SelectedSide,
-  ];
+  // The previous mailbox's trackers stop listening before our SELECTs; ours start as each SELECT
+  // completes, so an update arriving while the other server is still selecting is not lost.
+  table.release(lane);
+  const trackers = { local: new SideTracker(0n), remote: new SideTracker(0n) };
+  const detachers: Array<() => void> = [];
+  const detach = () => {
+    for (const stop of detachers.splice(0)) stop();
+  };
+  const selectSide = async (side: Side) => {
+    known[side].sort(ascending);
+    const qresync = state && mapping ? qresyncParams(state[side], known[side]) : undefined;
+    const result = await conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
+    const tracker = trackers[side];
+    detachers.push(conns[side].onUnsolicited((r) => tracker.absorb(r)));
+    tracker.absorb({ kind: 'untagged', type: 'VANISHED', earlier: true, uids: result.vanished });
+    for (const { seq, attributes } of result.fetched)
+      tracker.absorb({ kind: 'untagged', type: 'FETCH', seq, attributes });
+    const selected = selectedSide(result, side, mailbox);
+    tracker.noteModseq(selected.highestModseq);
+    return selected;
+  };
+  let local: SelectedSide;
+  let remote: SelectedSide;
+  try {
+    [local, remote] = await Promise.all([selectSide('local'), selectSide('remote')]);
+  } catch (error) {
+    detach();
+    throw error;
+  }
   const selected = { local, remote };
   const uidValidityChanged = state
     ? SIDES.filter((s) => state[s].uidValidity !== selected[s].uidValidity)
@@ -113,17 +130,6 @@ export async function selectMailbox<C extends ImapConnection>(
     store.initMailboxState(idx, initial('local'), initial('remote'));
   }
 
-  const trackers = {
-    local: new SideTracker(local.highestModseq),
-    remote: new SideTracker(remote.highestModseq),
-  };
-  SIDES.forEach((side, i) => {
-    const result = results[i]!;
-    trackers[side].absorb({ kind: 'untagged', type: 'VANISHED', earlier: true, uids: result.vanished });
-    for (const { seq, attributes } of result.fetched)
-      trackers[side].absorb({ kind: 'untagged', type: 'FETCH', seq, attributes });
-  });
-  const detachers = SIDES.map((side) => conns[side].onUnsolicited((r) => trackers[side].absorb(r)));
   const dbNext = { local: state?.local.uidNext ?? 0, remote: state?.remote.uidNext ?? 0 };
   const work: MailboxWork<C> = {
     mailbox,
@@ -135,10 +141,9 @@ export async function selectMailbox<C extends ImapConnection>(
     copiedBelow: { ...dbNext },
     uidNext: { local: local.uidNext, remote: remote.uidNext },
     firstPass: { local: true, remote: true },
-    appendedSince: { local: null, remote: null },
-    detach: () => {
-      for (const detach of detachers) detach();
-    },
+    unseenSince: { local: null, remote: null },
+    largeBody: new Mutex(),
+    detach,
   };
   table.set(lane, work);
 

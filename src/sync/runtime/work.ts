@@ -24,8 +24,13 @@ export interface MailboxWork<C extends ImapConnection = ImapConnection> {
   uidNext: PerSide<number>;
   /** The new-message fetch of this side has not yet run in this actor's run. */
   firstPass: PerSide<boolean>;
-  /** HIGHESTMODSEQ seen before our latest APPENDs to the side, when not yet re-read. */
-  appendedSince: PerSide<bigint | null>;
+  /**
+   * HIGHESTMODSEQ seen before commands whose effects or untagged FETCHes the tracker could not
+   * see — our APPENDs to the side, body FETCHes from it — when not yet re-read (new-mail.ts).
+   */
+  unseenSince: PerSide<bigint | null>;
+  /** Held while a large body streams between the lane's servers (see copy.ts). */
+  largeBody: Mutex;
   /** Stops routing unsolicited responses to the trackers. */
   detach: () => void;
 }
@@ -40,8 +45,14 @@ export class WorkTable<C extends ImapConnection> {
     return this.ctx.store;
   }
 
-  set(lane: number, work: MailboxWork<C>): void {
+  /** The lane's previous mailbox stops listening to its connections. */
+  release(lane: number): void {
     this.#byLane.get(lane)?.detach();
+    this.#byLane.delete(lane);
+  }
+
+  set(lane: number, work: MailboxWork<C>): void {
+    this.release(lane);
     this.#byLane.set(lane, work);
   }
 
@@ -70,4 +81,25 @@ export function loadMapping(store: StateStore, idx: number): UidMapping {
 /** [local, remote] pairs from (source UID, target UID) as the store wants them. */
 export function pairOf(target: Side, source: number, dest: number): [number, number] {
   return target === 'remote' ? [source, dest] : [dest, source];
+}
+
+/** A FIFO lock: acquire() resolves with the release function once every earlier holder released. */
+export class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+
+  async acquire(): Promise<() => void> {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    return release;
+  }
+}
+
+/** Starts streaming a body; FETCH responses the body FETCH swallows are re-read later. */
+export function fetchBody(work: MailboxWork, side: Side, uid: number) {
+  work.unseenSince[side] ??= work.trackers[side].highestModseq;
+  return work.conns[side].fetchBody(uid);
 }
