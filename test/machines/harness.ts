@@ -147,18 +147,20 @@ export function startConnection(options: {
       enable: fromPromise(({ input }) => imap.enable(input.extensions)),
       select: fromPromise(({ input }) => imap.select(input.mailbox, input.options)),
       idle: fromPromise(async ({ signal }) => {
+        // Listen before IDLE is sent: the `+` and the first EXISTS can arrive in one read.
+        let stop = () => {};
+        const changed = new Promise<void>((resolve) => {
+          const unsubscribe = session.onUnsolicited(() => resolve());
+          stop = () => {
+            unsubscribe();
+            resolve();
+          };
+          signal.addEventListener('abort', stop);
+        });
         const handle = imap.idle();
         await handle.started;
-        await new Promise<void>((resolve) => {
-          const stop = session.onUnsolicited(() => {
-            stop();
-            resolve();
-          });
-          signal.addEventListener('abort', () => {
-            stop();
-            resolve();
-          });
-        });
+        await changed;
+        stop();
         await handle.done();
       }),
       logout: fromPromise(async () => {
