@@ -9,12 +9,15 @@ import { fileURLToPath } from 'node:url';
 const GNU_TIME = '/usr/bin/time';
 /** Our CLI, compiled next to this file (dist/bench/runner.js → dist/src/cli/main.js). */
 const OUR_CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** Scenario 6's raw copier (bench/raw-copy.ts), compiled next to this file. */
+const RAW_COPY = fileURLToPath(new URL('./raw-copy.js', import.meta.url));
 const CPUACCT_ROOT = '/sys/fs/cgroup/cpuacct';
 /** A run taking longer than this is killed and reported as failed. */
 const DEFAULT_TIMEOUT_MS = 600_000;
 
 export interface Tool {
-  name: 'perl' | 'ours';
+  /** raw: not a sync tool but the FETCH→APPEND lower bound (scenario 6 only). */
+  name: 'perl' | 'ours' | 'raw';
   argv(configFile: string): string[];
 }
 
@@ -24,6 +27,7 @@ export const TOOLS: Record<Tool['name'], Tool> = {
     name: 'ours',
     argv: (config) => [process.execPath, OUR_CLI, `--config=${config}`],
   },
+  raw: { name: 'raw', argv: (config) => [process.execPath, RAW_COPY, `--config=${config}`] },
 };
 
 export interface Measurement {

@@ -206,17 +206,37 @@ const UNCOMPRESSED: Setting = { run: { compress: false } };
 // compress=NO over the delayed link too: round trips, not deflate CPU, are what it measures.
 const DELAYED: Setting = { run: { compress: false }, delayMs: DELAY_MS };
 
+const INITIAL_DEFAULT = initialSync(1, 'initial (remote compressed)', mainCorpus, DEFAULTS);
+const INITIAL_UNCOMPRESSED = initialSync(1, 'initial, compress=NO', mainCorpus, UNCOMPRESSED);
+const DOWNLOAD_DELAYED = initialSync(
+  4,
+  `initial download, +${DELAY_MS}ms TCP, compress=NO`,
+  mainCorpus,
+  DELAYED,
+);
+const UPLOAD_DELAYED = initialSync(4, `initial upload, +${DELAY_MS}ms TCP, compress=NO`, mainCorpus, {
+  ...DELAYED,
+  full: 'local',
+});
+const HUGE = initialSync(5, '200 MiB message + 1,000 small', hugeCorpus, DEFAULTS);
+
+/** The initial syncs, which bench/lower-bound.ts also runs with the raw copier. */
+export const INITIAL_SYNCS: Scenario[] = [
+  INITIAL_DEFAULT,
+  INITIAL_UNCOMPRESSED,
+  DOWNLOAD_DELAYED,
+  UPLOAD_DELAYED,
+  HUGE,
+];
+
 export const SCENARIOS: Scenario[] = [
-  initialSync(1, 'initial (remote compressed)', mainCorpus, DEFAULTS),
-  initialSync(1, 'initial, compress=NO', mainCorpus, UNCOMPRESSED),
+  INITIAL_DEFAULT,
+  INITIAL_UNCOMPRESSED,
   noOp(2, 'no-op rerun', DEFAULTS),
   incremental(3, 'incremental 1%+1%+1%', DEFAULTS),
-  initialSync(4, `initial download, +${DELAY_MS}ms TCP, compress=NO`, mainCorpus, DELAYED),
-  initialSync(4, `initial upload, +${DELAY_MS}ms TCP, compress=NO`, mainCorpus, {
-    ...DELAYED,
-    full: 'local',
-  }),
+  DOWNLOAD_DELAYED,
+  UPLOAD_DELAYED,
   noOp(4, `no-op, +${DELAY_MS}ms TCP, compress=NO`, DELAYED),
   incremental(4, `incremental, +${DELAY_MS}ms TCP, compress=NO`, DELAYED),
-  initialSync(5, '200 MiB message + 1,000 small', hugeCorpus, DEFAULTS),
+  HUGE,
 ];

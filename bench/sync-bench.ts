@@ -2,7 +2,7 @@
 // bench/scenarios.ts, each on fresh servers, and prints median wall time, CPU, peak RSS, write bursts
 // and the Perl/ours wall-time ratio. Exits non-zero when any run failed or left the servers different.
 import { parseArgs } from 'node:util';
-import { lowerBoundScenario } from './lower-bound.js';
+import { lowerBoundScenarios } from './lower-bound.js';
 import type { RunResult } from './pair.js';
 import { CpuAccounting, ensureGnuTime, median, TOOLS, type Tool } from './runner.js';
 import { type BenchContext, BenchFailure, SCENARIOS, type Scenario } from './scenarios.js';
@@ -14,7 +14,7 @@ interface Row {
 }
 
 const USAGE =
-  'usage: sync-bench [--tools=perl,ours] [--scenarios=1,2,3,4,5] [--runs=N] [--scale=1]\n' +
+  'usage: sync-bench [--tools=perl,ours] [--scenarios=1,2,3,4,5,6] [--runs=N] [--scale=1]\n' +
   SCENARIOS.map((s) => `  ${s.group}: ${s.label}`).join('\n');
 
 function parseOptions(): { tools: Tool[]; groups: Set<number>; context: Omit<BenchContext, 'cpu'> } {
@@ -32,7 +32,7 @@ function parseOptions(): { tools: Tool[]; groups: Set<number>; context: Omit<Ben
     process.exit(0);
   }
   const tools = values.tools.split(',').map((name) => {
-    const tool = TOOLS[name as Tool['name']];
+    const tool = name === 'raw' ? undefined : TOOLS[name as Tool['name']];
     if (!tool) throw new Error(`sync-bench: unknown tool '${name}' in --tools (perl, ours)`);
     return tool;
   });
@@ -103,13 +103,12 @@ async function main(): Promise<number> {
       'sync-bench: cgroup cpuacct not writable: CPU includes tunnel servers reaped by the tool\n',
     );
   }
-  const scenarios = [...SCENARIOS, ...(lowerBoundScenario ? [lowerBoundScenario] : [])].filter((s) =>
-    groups.has(s.group),
-  );
+  const scenarios = [...SCENARIOS, ...lowerBoundScenarios].filter((s) => groups.has(s.group));
   const rows: Row[] = [];
   try {
     for (const scenario of scenarios) {
-      for (const tool of tools) {
+      // The lower bound is one copier, not a tool comparison: run once.
+      for (const tool of scenario.group === 6 ? [TOOLS.raw] : tools) {
         process.stderr.write(`… ${scenario.group}. ${scenario.label}: ${tool.name}\n`);
         try {
           const runs = await scenario.run(tool, { ...context, ...(cpu && { cpu }) });

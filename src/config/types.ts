@@ -86,7 +86,7 @@ export interface Config {
   /** Absolute path of the log file, if any. */
   logfile?: string;
   logPrefix: LogPrefix;
-  /** Connections per server, one mailbox synchronized on each pair (max-connections, default 1). */
+  /** Connections per server, one mailbox synchronized on each pair (max-connections, default 4). */
   maxConnections: number;
   local: ServerConfig;
   remote: ServerConfig;

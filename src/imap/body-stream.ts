@@ -124,6 +124,8 @@ export class BodyStreams {
   readonly #flow: SharedFlow;
   readonly #waiting = new Map<number, Waiter>();
   readonly #active = new Set<BodyQueue>();
+  /** Takes every BODY[] literal nobody awaits by UID (streamAll). */
+  #catchAll: ((body: MessageBody, ctx: BodySinkContext) => void) | undefined;
 
   constructor(flow: Flow) {
     this.#flow = new SharedFlow(flow);
@@ -149,6 +151,15 @@ export class BodyStreams {
     return { body, settle };
   }
 
+  /** Until the returned function is called, hands every BODY[] literal not awaited by UID to `take`. */
+  streamAll(take: (body: MessageBody, ctx: BodySinkContext) => void): () => void {
+    if (this.#catchAll !== undefined) throw new Error('bodies are already streamed to another consumer');
+    this.#catchAll = take;
+    return () => {
+      this.#catchAll = undefined;
+    };
+  }
+
   /** The connection closed: awaited and half-received bodies fail with `error`. */
   failAll(error: Error): void {
     for (const waiter of this.#waiting.values()) waiter.reject(error);
@@ -162,11 +173,14 @@ export class BodyStreams {
     const uid = ctx.attributes.uid;
     if (ctx.section !== '' || uid === undefined) return undefined;
     const waiter = this.#waiting.get(uid);
-    if (waiter === undefined) return undefined;
+    const catchAll = this.#catchAll;
+    if (waiter === undefined && catchAll === undefined) return undefined;
     this.#waiting.delete(uid);
     const queue: BodyQueue = new BodyQueue(this.#flow, () => this.#active.delete(queue));
     this.#active.add(queue);
-    waiter.resolve({ uid, size: ctx.size, chunks: queue });
+    const body = { uid, size: ctx.size, chunks: queue };
+    if (waiter !== undefined) waiter.resolve(body);
+    else catchAll!(body, ctx);
     return queue;
   };
 }

@@ -4,7 +4,7 @@
 import { type Actor, createActor, fromPromise, type InspectionEvent, waitFor } from 'xstate';
 import { type CloseInfo, type ConnectionEvent, connectionMachine } from '../../machines/connection.js';
 import type { Arg } from '../protocol/serializer.js';
-import type { UntaggedResponse } from '../protocol/types.js';
+import type { FetchAttributes, UntaggedResponse } from '../protocol/types.js';
 import { type SelectOptions, type SelectResult, SessionCommands } from '../session/commands.js';
 import { Session } from '../session/session.js';
 import { openTransport, type Transport, type TransportOptions } from '../transport/transport.js';
@@ -248,6 +248,15 @@ export class ImapConnection {
       (error: Error) => awaited.settle(error),
     );
     return awaited.body;
+  }
+
+  /**
+   * Until the returned function is called, every BODY[] literal not awaited by `fetchBody` is
+   * handed to `take` as it starts arriving, with the attributes the server sent before it (UID,
+   * FLAGS, INTERNALDATE...): for one FETCH streaming many bodies.
+   */
+  streamAllBodies(take: (body: MessageBody, attributes: FetchAttributes) => void): () => void {
+    return this.#bodies.streamAll((body, ctx) => take(body, ctx.attributes));
   }
 
   /** LOGOUT, then close; resolves with how the connection ended. */

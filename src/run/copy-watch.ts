@@ -3,7 +3,8 @@
 import type { Progress } from '../progress/progress.js';
 import type { CopyObserver } from '../sync/runtime/context.js';
 import type { Side } from '../sync/side.js';
-import { mailboxActorName, type TraceRecorder } from '../viz/trace.js';
+import { mailboxActorName } from '../viz/actor-names.js';
+import type { TraceRecorder } from '../viz/trace.js';
 
 interface Tally {
   copied: number;

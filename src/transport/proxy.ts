@@ -3,7 +3,6 @@
 
 import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
-import { SocksClient } from 'socks';
 import { TransportError } from './errors.js';
 import { type Host, hostPort, parseHost } from './host.js';
 
@@ -66,6 +65,8 @@ export async function connectThroughProxy(proxy: ProxySpec, host: Host, port: nu
     }
   }
   try {
+    // Loaded on first use: the socks package costs ~20 ms of start-up that runs without a proxy skip.
+    const { SocksClient } = await import('socks');
     const { socket } = await SocksClient.createConnection({
       command: 'connect',
       destination: { host: destination, port },

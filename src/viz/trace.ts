@@ -7,6 +7,7 @@ import { finished } from 'node:stream/promises';
 import type { AnyStateMachine, AnyStateNode, InspectionEvent } from 'xstate';
 import type { SideCounts, SyncCounts } from '../../machines/contracts.js';
 import { toSyncError } from '../../machines/sync-error.js';
+import { mailboxActorName } from './actor-names.js';
 import { CHARTS } from './charts.js';
 import { type TransitionDefinition, transitionDefinitions } from './extract.js';
 import {
@@ -31,16 +32,6 @@ export interface TraceRecorder {
   note(actor: string, data: TraceNote): void;
   /** Flushes and closes the file; rejects with the first write error. Later events are ignored. */
   close(): Promise<void>;
-}
-
-/** The name of a mailbox actor in the trace. */
-export function mailboxActorName(mailbox: string): string {
-  return `mailbox:${mailbox}`;
-}
-
-/** The systemId to give the connection actor of `side`'s lane `lane`: `connection:local#0`. */
-export function connectionActorName(side: string, lane: number): string {
-  return `connection:${side}#${lane}`;
 }
 
 /** What an actor's run-time object offers beyond ActorRefLike (xstate's Actor class). */

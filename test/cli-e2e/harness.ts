@@ -15,6 +15,8 @@ const RUN_TIMEOUT_MS = 60_000;
 export interface PairOptions {
   local?: DovecotOptions;
   remote?: DovecotOptions;
+  /** Written as `max-connections` into every configuration file (default: the tool's default). */
+  maxConnections?: number;
 }
 
 export interface RunResult {
@@ -29,11 +31,12 @@ export class Pair {
     readonly dir: string,
     readonly local: Dovecot,
     readonly remote: Dovecot,
+    private readonly maxConnections: number | undefined,
   ) {}
 
   static async start(options: PairOptions = {}): Promise<Pair> {
     const [local, remote] = await Promise.all([startDovecot(options.local), startDovecot(options.remote)]);
-    return new Pair(makeScratchDir('interimap-e2e'), local, remote);
+    return new Pair(makeScratchDir('interimap-e2e'), local, remote, options.maxConnections);
   }
 
   get database(): string {
@@ -49,7 +52,10 @@ export class Pair {
         : ['type = tunnel', `command = ${server.tunnelCommand}`, 'null-stderr = YES']),
       ...lines,
     ];
-    const global = extra.global ?? [];
+    const global = [
+      ...(this.maxConnections === undefined ? [] : [`max-connections = ${this.maxConnections}`]),
+      ...(extra.global ?? []),
+    ];
     const text = [
       ...(global.some((l) => l.startsWith('database')) ? [] : [`database = ${this.database}`]),
       ...global,

@@ -11,6 +11,7 @@ import type { ImapConnection } from '../../src/imap/connection.js';
 import { Logger } from '../../src/log/logger.js';
 import { createRunEngine, type MailboxSyncFactory } from '../../src/run/engine.js';
 import type { SideState } from '../../src/store/index.js';
+import { laneOf } from '../../src/sync/runtime/context.js';
 import { dbCell } from '../../src/sync/runtime/listing.js';
 
 const ITEMS = ['UIDVALIDITY', 'UIDNEXT', 'HIGHESTMODSEQ'];
@@ -26,7 +27,7 @@ export function standIn(synced: string[]): MailboxSyncFactory {
     fromPromise<MailboxSyncOutput, MailboxSyncInput>(async ({ input }) => {
       synced.push(input.mailbox);
       const target = ctx.mailboxes.get(input.mailbox)!;
-      const lane = ctx.lanes[input.lane]!;
+      const lane = (await laneOf(ctx, input.lane))!;
       const [local, remote] = await Promise.all([
         sideState(lane.local, target.local),
         sideState(lane.remote, target.remote),

@@ -1,81 +1,85 @@
 // `interimap` end to end on two Dovecot servers with different hierarchy delimiters: the initial
 // sync of a corpus with non-ASCII hierarchical names, a no-op rerun that selects nothing, changes
-// on both sides, and one mailbox failing (UIDVALIDITY changed) without stopping the others.
+// on both sides, and one mailbox failing (UIDVALIDITY changed) without stopping the others; all of
+// it with one connection per server and with four (mailboxes synchronized in parallel).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadCorpus, makeCorpus } from '../helpers/corpus.js';
 import { snapshotServer } from '../helpers/mail-compare.js';
 import { assertInSync, capabilitiesWithout, Pair, saveMessage, startedPair, traffic } from './harness.js';
 
-describe('sync: corpus with hierarchical non-ASCII names, "/" locally and "." remotely', {
-  timeout: 120_000,
-}, () => {
-  let pair: Pair;
+for (const maxConnections of [1, 4]) {
+  describe(`sync: corpus with hierarchical non-ASCII names, "/" locally and "." remotely, max-connections = ${maxConnections}`, {
+    timeout: 120_000,
+  }, () => {
+    let pair: Pair;
 
-  before(async () => {
-    pair = await startedPair({ local: { delimiter: '/' }, remote: { delimiter: '.' } });
-    // 12 mailboxes: INBOX … 'Work/Clients/Acme & Co', 'Work/Réunions', 'Projets'.
-    const corpus = makeCorpus({ seed: 7, mailboxes: 12, messages: 120, medianSize: 900, largeFraction: 0 });
-    await loadCorpus(pair.local, corpus);
-    await pair.remote.doveadm(['mailbox', 'create', '-s', 'Remote.Only']);
-    await saveMessage(pair.remote, 'Remote.Only', 'remote-1');
-    await saveMessage(pair.remote, 'INBOX', 'remote-2');
-  });
-  after(() => pair.stop());
+    before(async () => {
+      pair = await startedPair({ local: { delimiter: '/' }, remote: { delimiter: '.' }, maxConnections });
+      // 12 mailboxes: INBOX … 'Work/Clients/Acme & Co', 'Work/Réunions', 'Projets'.
+      const corpus = makeCorpus({ seed: 7, mailboxes: 12, messages: 120, medianSize: 900, largeFraction: 0 });
+      await loadCorpus(pair.local, corpus);
+      await pair.remote.doveadm(['mailbox', 'create', '-s', 'Remote.Only']);
+      await saveMessage(pair.remote, 'Remote.Only', 'remote-1');
+      await saveMessage(pair.remote, 'INBOX', 'remote-2');
+    });
+    after(() => pair.stop());
 
-  test('initial sync: both servers end up identical', async () => {
-    const run = await pair.run();
-    assert.equal(run.code, 0, run.stderr);
-    await assertInSync(pair);
-    assert.match(run.stderr, /13 mailbox\(es\) synced; messages copied 2 to local, 120 to remote/);
-  });
+    test('initial sync: both servers end up identical', async () => {
+      const run = await pair.run();
+      assert.equal(run.code, 0, run.stderr);
+      await assertInSync(pair);
+      assert.match(run.stderr, /13 mailbox\(es\) synced; messages copied 2 to local, 120 to remote/);
+    });
 
-  test('no-op rerun: no mailbox is selected', async () => {
-    const run = await pair.run(['--debug']);
-    assert.equal(run.code, 0, run.stderr);
-    for (const side of ['local', 'remote'] as const) {
-      const commands = traffic(run.stderr, side).filter((l) => l.startsWith('C: '));
-      assert.ok(!commands.some((c) => /^C: \S+ (SELECT|EXAMINE)/.test(c)), commands.join('\n'));
-    }
-    assert.match(run.stderr, /0 mailbox\(es\) synced/);
-  });
+    test('no-op rerun: no mailbox is selected, one connection per server', async () => {
+      const run = await pair.run(['--debug']);
+      assert.equal(run.code, 0, run.stderr);
+      for (const side of ['local', 'remote'] as const) {
+        const commands = traffic(run.stderr, side).filter((l) => l.startsWith('C: '));
+        assert.ok(!commands.some((c) => /^C: \S+ (SELECT|EXAMINE)/.test(c)), commands.join('\n'));
+        assert.equal(commands.filter((c) => / ENABLE QRESYNC$/.test(c)).length, 1, commands.join('\n'));
+      }
+      assert.match(run.stderr, /0 mailbox\(es\) synced/);
+    });
 
-  test('changes on both sides are propagated', async () => {
-    await saveMessage(pair.local, 'Work/Réunions', 'local-new');
-    await pair.remote.doveadm(['flags', 'add', '\\Flagged', 'mailbox', 'INBOX', 'ALL']);
-    await pair.local.doveadm(['expunge', 'mailbox', 'Sent', 'ALL']);
-    const run = await pair.run();
-    assert.equal(run.code, 0, run.stderr);
-    await assertInSync(pair);
-  });
+    test('changes on both sides are propagated', async () => {
+      await saveMessage(pair.local, 'Work/Réunions', 'local-new');
+      await pair.remote.doveadm(['flags', 'add', '\\Flagged', 'mailbox', 'INBOX', 'ALL']);
+      await pair.local.doveadm(['expunge', 'mailbox', 'Sent', 'ALL']);
+      const run = await pair.run();
+      assert.equal(run.code, 0, run.stderr);
+      await assertInSync(pair);
+    });
 
-  test('--repair with a MAILBOX argument runs a full synchronization of that mailbox', async () => {
-    await saveMessage(pair.remote, 'Work.Clients', 'before-repair');
-    const run = await pair.run(['--repair', 'Work/Clients']);
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /^1 mailbox\(es\) synced; messages copied 1 to local, 0 to remote/m);
-    await assertInSync(pair);
-  });
+    test('--repair with a MAILBOX argument runs a full synchronization of that mailbox', async () => {
+      await saveMessage(pair.remote, 'Work.Clients', 'before-repair');
+      const run = await pair.run(['--repair', 'Work/Clients']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /^1 mailbox\(es\) synced; messages copied 1 to local, 0 to remote/m);
+      await assertInSync(pair);
+    });
 
-  test('a mailbox whose UIDVALIDITY changed fails alone: the others still sync, exit 1', async () => {
-    await pair.remote.doveadm(['mailbox', 'update', '--uid-validity', '12345', 'Drafts']);
-    await saveMessage(pair.local, 'Trash', 'after-uidvalidity');
-    const run = await pair.run();
-    assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /ERROR: mailbox Drafts: .*UIDVALIDITY/i);
-    const [local, remote] = await Promise.all([snapshotServer(pair.local), snapshotServer(pair.remote)]);
-    assert.deepEqual(
-      remote
-        .get('Trash')
-        ?.map((m) => m.sha256)
-        .sort(),
-      local
-        .get('Trash')
-        ?.map((m) => m.sha256)
-        .sort(),
-    );
+    test('a mailbox whose UIDVALIDITY changed fails alone: the others still sync, exit 1', async () => {
+      await pair.remote.doveadm(['mailbox', 'update', '--uid-validity', '12345', 'Drafts']);
+      await saveMessage(pair.local, 'Trash', 'after-uidvalidity');
+      const run = await pair.run();
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /ERROR: mailbox Drafts: .*UIDVALIDITY/i);
+      const [local, remote] = await Promise.all([snapshotServer(pair.local), snapshotServer(pair.remote)]);
+      assert.deepEqual(
+        remote
+          .get('Trash')
+          ?.map((m) => m.sha256)
+          .sort(),
+        local
+          .get('Trash')
+          ?.map((m) => m.sha256)
+          .sort(),
+      );
+    });
   });
-});
+}
 
 describe('sync: max-connections = 3 and a server without LIST-STATUS', { timeout: 120_000 }, () => {
   let pair: Pair;

@@ -85,28 +85,37 @@ describe('--watch and --notify', { timeout: 120_000 }, () => {
   });
 });
 
-describe('SIGTERM during a sync', { timeout: 120_000 }, () => {
-  let pair: Pair;
+for (const maxConnections of [1, 4]) {
+  describe(`SIGTERM during a sync, max-connections = ${maxConnections}`, { timeout: 120_000 }, () => {
+    let pair: Pair;
 
-  before(async () => {
-    pair = await startedPair();
-    const corpus = makeCorpus({ seed: 5, mailboxes: 10, messages: 1500, medianSize: 2000, largeFraction: 0 });
-    await loadCorpus(pair.local, corpus);
-  });
-  after(() => pair.stop());
+    before(async () => {
+      pair = await startedPair({ maxConnections });
+      const corpus = makeCorpus({
+        seed: 5,
+        mailboxes: 10,
+        messages: 1500,
+        medianSize: 2000,
+        largeFraction: 0,
+      });
+      await loadCorpus(pair.local, corpus);
+    });
+    after(() => pair.stop());
 
-  test('stops at a checkpoint; the next run completes without a loss or a duplicate', async () => {
-    const child = pair.spawn(['--debug']);
-    const output = new OutputWatch(child);
-    const done = finished(child);
-    await output.waitFor(/mailbox \S+: copied/);
-    child.kill('SIGTERM');
-    const stopped = await done;
-    assert.equal(stopped.signal, null, 'exits by itself, not killed by the signal');
-    // The mailbox being copied stopped at its checkpoint; the queued ones never started.
-    assert.match(stopped.stderr, /mailbox\(es\) synced, 1 interrupted/);
-    const run = await pair.run();
-    assert.equal(run.code, 0, run.stderr);
-    await assertInSync(pair);
+    test('stops at a checkpoint; the next run completes without a loss or a duplicate', async () => {
+      const child = pair.spawn(['--debug']);
+      const output = new OutputWatch(child);
+      const done = finished(child);
+      await output.waitFor(/mailbox \S+: copied/);
+      child.kill('SIGTERM');
+      const stopped = await done;
+      assert.equal(stopped.signal, null, 'exits by itself, not killed by the signal');
+      // The mailboxes being copied (one per lane) stopped at a checkpoint; the queued ones never started.
+      const interrupted = Number(/mailbox\(es\) synced, (\d+) interrupted/.exec(stopped.stderr)?.[1]);
+      assert.ok(interrupted >= 1 && interrupted <= maxConnections, stopped.stderr);
+      const run = await pair.run();
+      assert.equal(run.code, 0, run.stderr);
+      await assertInSync(pair);
+    });
   });
-});
+}

@@ -194,6 +194,42 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
     await conn.logout();
   });
 
+  test('streamAllBodies: every body of one UID FETCH 1:* with the attributes sent before it', async () => {
+    const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
+    await conn.session.command('CREATE', [{ type: 'mailbox', name: 'all-bodies' }]);
+    const mails = [message('one'), message('two'), message('three')];
+    await conn.commands.append(
+      'all-bodies',
+      mails.map((body, i) => ({ body, size: body.length, flags: i === 1 ? ['\\Flagged'] : [] })),
+    );
+    await conn.select('all-bodies');
+    const received: Promise<{ uid: number; flags: string[]; data: Buffer }>[] = [];
+    const stop = conn.streamAllBodies((body, attributes) => {
+      received.push(
+        (async () => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of body.chunks) chunks.push(chunk);
+          return { uid: body.uid, flags: attributes.flags ?? [], data: Buffer.concat(chunks) };
+        })(),
+      );
+    });
+    assert.throws(() => conn.streamAllBodies(() => {}), /already streamed to another consumer/);
+    await conn.commands.uidFetch('1:*', ['UID', 'FLAGS', 'BODY.PEEK[]'], { onUntagged: () => {} });
+    stop();
+    const bodies = await Promise.all(received);
+    assert.deepEqual(
+      bodies.map((b) => b.uid),
+      [1, 2, 3],
+    );
+    for (const [i, b] of bodies.entries()) assert.ok(b.data.equals(mails[i]!), `body of UID ${b.uid}`);
+    assert.ok(bodies[1]!.flags.includes('\\Flagged'), bodies[1]!.flags.join(' '));
+    assert.ok(!bodies[0]!.flags.includes('\\Flagged'), bodies[0]!.flags.join(' '));
+    // Once stopped, bodies are buffered by the parser again, as usual.
+    const fetched = await conn.commands.uidFetch('1', ['UID', 'BODY.PEEK[]']);
+    assert.ok(fetched.fetched[0]?.attributes.bodies?.[0]?.data?.equals(mails[0]!));
+    await conn.logout();
+  });
+
   test('a streamed body shorter than its declared size fails the APPEND and the connection', async () => {
     const conn = await openTracked(optionsFor(dovecot, 'tunnel'));
     async function* short(): AsyncIterable<Buffer> {

@@ -11,7 +11,8 @@ import type {
 } from '../../machines/contracts.js';
 import { mailboxSyncMachine } from '../../machines/mailbox-sync.js';
 import { orchestratorMachine } from '../../machines/orchestrator.js';
-import { connectionActorName, createTraceRecorder, mailboxActorName } from '../../src/viz/trace.js';
+import { connectionActorName, mailboxActorName } from '../../src/viz/actor-names.js';
+import { createTraceRecorder } from '../../src/viz/trace.js';
 import { fakeActors } from '../machines/fakes.js';
 
 export const SECRET = 'hunter2-Sekr3t';

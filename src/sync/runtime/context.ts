@@ -32,10 +32,15 @@ export interface SyncContext<C> {
   store: StateStore;
   logger: SyncLogger;
   /**
-   * Connection pairs, one per lane (the orchestrator's `maxParallel`); a mailbox actor uses the
-   * lane in its input for its whole run. Filled (and refilled after a loss) by connectServers.
+   * Connection pairs, one per lane (up to the orchestrator's `maxParallel`); a mailbox actor uses
+   * the lane in its input for its whole run. Filled (and refilled after a loss) by connectServers.
    */
   lanes: Array<Lane<C>>;
+  /**
+   * Opens the pair of a lane not in `lanes` yet (set by connectServers: only lane 0 is opened
+   * up front, the others once a second mailbox needs syncing at the same time).
+   */
+  openLane?: (lane: number) => Promise<Lane<C>>;
   /**
    * The mailboxes of the current cycle, keyed by the database form of the name (hierarchy
    * delimiter as \0) — the `mailbox` string the charts carry. Filled by listMailboxes from the
@@ -44,4 +49,9 @@ export interface SyncContext<C> {
   mailboxes: Map<string, SyncTarget>;
   /** Told of every copy; absent when nobody watches. */
   copies?: CopyObserver;
+}
+
+/** The pair of `lane`, opened first when it is not yet (undefined: no such lane). */
+export async function laneOf<C>(ctx: SyncContext<C>, lane: number): Promise<Lane<C> | undefined> {
+  return ctx.lanes[lane] ?? ctx.openLane?.(lane);
 }

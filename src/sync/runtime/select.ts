@@ -8,6 +8,7 @@ import type { SideState } from '../../store/types.js';
 import { interruptedRows } from '../full-sync.js';
 import { type PerSide, SIDES, type Side } from '../side.js';
 import { ascending } from '../uid-set.js';
+import { laneOf } from './context.js';
 import { SideTracker } from './tracker.js';
 import { loadMapping, type MailboxWork, Mutex, UNWATCHED, type WorkTable } from './work.js';
 
@@ -74,9 +75,9 @@ export async function selectMailbox<C extends ImapConnection>(
   const { store, ctx } = table;
   const { mailbox, lane } = input;
   const target = ctx.mailboxes.get(mailbox);
-  const conns = ctx.lanes[lane];
   if (target === undefined)
     throw { kind: 'internal', message: `mailbox ${mailbox} is not in this cycle`, mailbox };
+  const conns = await laneOf(ctx, lane);
   if (conns === undefined) throw { kind: 'internal', message: `no connections for lane ${lane}`, mailbox };
   const idx = target.idx ?? store.findMailbox(Buffer.from(target.dbName))?.idx;
   if (idx === undefined)

@@ -1,4 +1,5 @@
-// The lanes of connections: opening `lanes` connections to each server concurrently, noticing a
+// The lanes of connections: lane 0's pair opened up front, the others lazily when a mailbox first
+// runs on them (a run with one changed mailbox opens one connection per server), noticing a
 // connection that ends behind our back (watch mode reconnects), NOOP keepalives, and LOGOUT.
 import type { SyncError } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
@@ -27,18 +28,44 @@ export class Servers {
     return lane;
   }
 
+  /** Lanes being opened on demand, by index (cleared with the lanes). */
+  #opening = new Map<number, Promise<Lane<ImapConnection>>>();
+
   /**
-   * Replaces every lane with `lanes` fresh pairs, all opened concurrently. Nothing is kept when
-   * one fails: the others are closed and the first failure (naming its side) is thrown.
+   * Replaces every lane with lane 0's fresh pair; lanes 1 to `lanes - 1` open when first asked
+   * for (ctx.openLane). Nothing is kept when a side fails: the first failure (naming its side)
+   * is thrown.
    */
   async connect(lanes: number): Promise<void> {
     await this.closeAll();
-    const opening = Array.from({ length: lanes }, (_, lane) =>
+    this.ctx.lanes = [await this.#openPair(0)];
+    this.ctx.openLane = (lane) => {
+      if (lane < 1 || lane >= lanes) return Promise.reject(runtimeError(new Error(`no lane ${lane}`)));
+      const opening = this.#opening.get(lane) ?? this.#openLazily(lane);
+      this.#opening.set(lane, opening);
+      return opening;
+    };
+  }
+
+  async #openLazily(lane: number): Promise<Lane<ImapConnection>> {
+    const lanes = this.ctx.lanes;
+    const pair = await this.#openPair(lane);
+    // closeAll() ran meanwhile: this pair belongs to no run any more.
+    if (this.ctx.lanes !== lanes) {
+      await Promise.all(SIDES.map((side) => this.#close(pair[side])));
+      throw runtimeError(new Error('the connections were closed'));
+    }
+    lanes[lane] = pair;
+    return pair;
+  }
+
+  /** Both sides concurrently; when one fails the other is closed. */
+  async #openPair(lane: number): Promise<Lane<ImapConnection>> {
+    const settled = await Promise.allSettled(
       SIDES.map((side) =>
         this.open(side, lane).catch((error: unknown) => Promise.reject(runtimeError(error, side))),
       ),
     );
-    const settled = await Promise.allSettled(opening.flat());
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     const opened = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     if (failure !== undefined) {
@@ -46,9 +73,7 @@ export class Servers {
       throw failure.reason;
     }
     for (const connection of opened) this.#watch(connection);
-    const pairs: Array<Lane<ImapConnection>> = [];
-    for (let i = 0; i < opened.length; i += 2) pairs.push({ local: opened[i]!, remote: opened[i + 1]! });
-    this.ctx.lanes = pairs;
+    return { local: opened[0]!, remote: opened[1]! };
   }
 
   /** One NOOP per connection, all at once (RFC 3501 §6.1.2: resets the server's autologout timer). */
@@ -66,6 +91,7 @@ export class Servers {
   async closeAll(): Promise<void> {
     const lanes = this.ctx.lanes;
     this.ctx.lanes = [];
+    this.#opening.clear();
     await Promise.all(lanes.flatMap((lane) => SIDES.map((side) => this.#close(lane[side]))));
   }
 
