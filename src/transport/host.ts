@@ -21,6 +21,22 @@ export function parseHost(host: string): Host {
   return { address: host, ipLiteral: isIP(host) !== 0 };
 }
 
+/** `[…]` forces an IP literal, returned without its brackets; anything else is returned as is. */
+export function unbracketed(spec: string): string {
+  const literal = /^\[(.*)\]$/.exec(spec);
+  if (!literal) return spec;
+  if (!isIP(literal[1]!)) throw new TransportError(`invalid IP literal ${JSON.stringify(spec)}`);
+  return literal[1]!;
+}
+
+/** A TCP port number written in decimal, 1-65535. */
+export function parsePort(text: string): number {
+  const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : 0;
+  if (n < 1 || n > 65535)
+    throw new TransportError(`invalid value ${JSON.stringify(text)}: expected a port number (1-65535)`);
+  return n;
+}
+
 /** host:port, bracketing IPv6 addresses. */
 export function hostPort(host: Host, port: number): string {
   return isIP(host.address) === 6 ? `[${host.address}]:${port}` : `${host.address}:${port}`;
