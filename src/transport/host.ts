@@ -11,11 +11,7 @@ export interface Host {
 }
 
 export function parseHost(host: string): Host {
-  if (host.startsWith('[')) {
-    const inner = host.endsWith(']') ? host.slice(1, -1) : '';
-    if (isIP(inner) === 0) throw new TransportError(`host '${host}': not an IP literal in [brackets]`);
-    return { address: inner, ipLiteral: true };
-  }
+  if (host.startsWith('[')) return { address: unbracketed(host), ipLiteral: true };
   if (host === '' || /[\s/]/.test(host))
     throw new TransportError(`host '${host}': not a host name or IP address`);
   return { address: host, ipLiteral: isIP(host) !== 0 };
@@ -23,10 +19,10 @@ export function parseHost(host: string): Host {
 
 /** `[…]` forces an IP literal, returned without its brackets; anything else is returned as is. */
 export function unbracketed(spec: string): string {
-  const literal = /^\[(.*)\]$/.exec(spec);
-  if (!literal) return spec;
-  if (!isIP(literal[1]!)) throw new TransportError(`invalid IP literal ${JSON.stringify(spec)}`);
-  return literal[1]!;
+  if (!spec.startsWith('[')) return spec;
+  const inner = spec.endsWith(']') ? spec.slice(1, -1) : '';
+  if (isIP(inner) === 0) throw new TransportError(`invalid IP literal ${JSON.stringify(spec)}`);
+  return inner;
 }
 
 /** A TCP port number written in decimal, 1-65535. */
