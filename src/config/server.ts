@@ -1,10 +1,12 @@
 // Builds the ServerConfig of [local] or [remote]: its own options over the server options of
 // the default section, then type-dependent defaults (port, compress) and cross-checks.
 import { isIP } from 'node:net';
+import { unbracketed } from '../transport/host.js';
+import { parseProxyUrl } from '../transport/proxy.js';
 import { invalid, type Origin } from './errors.js';
 import { readTls } from './tls.js';
-import type { ProxyConfig, ServerConfig, ServerName } from './types.js';
-import { ASCII, type Options, portNumber, SEVEN_BIT, TEXT_CHARS } from './values.js';
+import type { ServerConfig, ServerName } from './types.js';
+import { ASCII, type Options, parsedAt, portNumber, SEVEN_BIT, TEXT_CHARS } from './values.js';
 
 const ATOM_LIST =
   /^[\x21\x23\x24\x26\x27\x2B-\x5B\x5E-\x7A\x7C-\x7E]+(?: [\x21\x23\x24\x26\x27\x2B-\x5B\x5E-\x7A\x7C-\x7E]+)*$/;
@@ -38,7 +40,7 @@ export function readServer(name: ServerName, options: Options, warnings: string[
   const port = read('port');
   const portValue = port && portNumber(port.origin, port.value);
   const proxy = read('proxy');
-  const proxyValue = proxy && parseProxy(proxy.origin, proxy.value);
+  const proxyValue = proxy && parsedAt(proxy.origin, parseProxyUrl, proxy.value);
   const command = text('command');
   const starttls = flag('STARTTLS', true);
   const nullStderr = flag('null-stderr', false);
@@ -59,32 +61,5 @@ export function readServer(name: ServerName, options: Options, warnings: string[
 
 /** `[…]` forces an IP literal, which is returned without its brackets. */
 function hostName(origin: Origin | undefined, spec: string): string {
-  const literal = /^\[(.*)\]$/.exec(spec);
-  if (!literal) return spec;
-  if (!isIP(literal[1]!)) invalid(origin!, `invalid IP literal ${JSON.stringify(spec)}`);
-  return literal[1]!;
-}
-
-/** socks5://[USER:PASSWORD@]HOST[:PORT] or socks5h://…; PORT defaults to 1080. */
-function parseProxy(o: Origin, value: string): ProxyConfig {
-  const m = /^([A-Za-z0-9]+):\/\/(?:(.*)@)?([^:@[\]]+|\[[^\]]+\])(?::([^:]*))?$/.exec(value);
-  if (!m)
-    return invalid(
-      o,
-      `invalid value ${JSON.stringify(value)}: expected socks5://[USER:PASSWORD@]HOST[:PORT]`,
-    );
-  const [, protocol, userinfo, rawHost, rawPort] = m;
-  if (protocol !== 'socks5' && protocol !== 'socks5h')
-    invalid(o, `unsupported proxy protocol ${JSON.stringify(protocol)}: expected socks5 or socks5h`);
-  const proxy: ProxyConfig = {
-    protocol,
-    host: hostName(o, rawHost!),
-    port: rawPort === undefined ? 1080 : portNumber(o, rawPort),
-  };
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(':');
-    proxy.username = colon < 0 ? userinfo : userinfo.slice(0, colon);
-    proxy.password = colon < 0 ? '' : userinfo.slice(colon + 1);
-  }
-  return proxy;
+  return origin ? parsedAt(origin, unbracketed, spec) : spec;
 }

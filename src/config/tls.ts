@@ -1,9 +1,9 @@
 // TLS options of a server section: protocol bounds (including the deprecated SSL_protocols,
 // mapped onto a min/max range), SPKI fingerprints, SNI name, CA locations, cipher lists.
-import { createHash, getHashes } from 'node:crypto';
+import { type Pin, parseFingerprint } from '../transport/tls.js';
 import { describeOrigin, invalid, type Origin } from './errors.js';
-import type { Fingerprint, TlsConfig, TlsVersion } from './types.js';
-import type { OptionReader, Options } from './values.js';
+import type { TlsConfig, TlsVersion } from './types.js';
+import { type OptionReader, type Options, parsedAt } from './values.js';
 
 /** Oldest to newest; the versions Node can negotiate start at TLSv1. */
 const PROTOCOLS = ['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
@@ -91,24 +91,9 @@ function legacyBounds(o: Origin, value: string): Required<Pick<TlsConfig, 'minVe
   return { minVersion: first as TlsVersion, maxVersion: last as TlsVersion };
 }
 
-/** `[ALGO$]HEX` words; the digest length must fit the algorithm. */
-function readFingerprints(read: OptionReader): Fingerprint[] {
+/** `[ALGO$]HEX` words separated by single spaces. */
+function readFingerprints(read: OptionReader): Pin[] {
   const e = read('SSL_fingerprint');
   if (!e) return [];
-  return e.value.split(' ').map((word) => {
-    const m = /^(?:([A-Za-z0-9]+)\$)?([0-9A-Fa-f]+)$/.exec(word);
-    if (!m)
-      return invalid(e.origin, `invalid fingerprint ${JSON.stringify(word)}: expected [ALGO$]HEXDIGEST`);
-    const algorithm = (m[1] ?? 'sha256').toLowerCase();
-    if (!getHashes().includes(algorithm))
-      invalid(e.origin, `unknown digest algorithm ${JSON.stringify(m[1])}`);
-    const digest = m[2]!.toLowerCase();
-    const expected = createHash(algorithm).digest().length * 2;
-    if (digest.length !== expected)
-      invalid(
-        e.origin,
-        `fingerprint ${JSON.stringify(word)} has ${digest.length} hex digits, ${algorithm} needs ${expected}`,
-      );
-    return { algorithm, digest };
-  });
+  return e.value.split(' ').map((word) => parsedAt(e.origin, parseFingerprint, word));
 }

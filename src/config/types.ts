@@ -1,16 +1,11 @@
 // The validated configuration handed to the engine: every option of the file, typed, defaults
 // applied. Built by load.ts; nothing here touches the file system or the network.
 import type { LogPrefix } from '../log/prefix.js';
+import type { ProxySpec } from '../transport/proxy.js';
+import type { Pin } from '../transport/tls.js';
 
 export type ServerName = 'local' | 'remote';
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
-
-export interface Fingerprint {
-  /** A node:crypto digest name, lower case (default `sha256`). */
-  algorithm: string;
-  /** Lower-case hexadecimal digest of the certificate's SubjectPublicKeyInfo (DER). */
-  digest: string;
-}
 
 export interface TlsConfig {
   /** Verify the chain and match the host name (SSL_verify, default YES). */
@@ -18,7 +13,7 @@ export interface TlsConfig {
   caFile?: string;
   caPath?: string;
   /** Accepted SPKI fingerprints; empty means no pinning. */
-  fingerprints: Fingerprint[];
+  fingerprints: Pin[];
   /** SNI name: SSL_hostname, else the host when it is a name; '' disables SNI. */
   servername: string;
   minVersion?: TlsVersion;
@@ -27,15 +22,6 @@ export interface TlsConfig {
   cipherList?: string;
   /** OpenSSL TLS 1.3 cipher suites (SSL_ciphersuites); may be ''. */
   cipherSuites?: string;
-}
-
-export interface ProxyConfig {
-  /** socks5 resolves the IMAP host locally, socks5h lets the proxy resolve it. */
-  protocol: 'socks5' | 'socks5h';
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
 }
 
 interface ServerCommon {
@@ -57,7 +43,7 @@ export interface NetworkServerConfig extends ServerCommon {
   /** Host name or IP address, without the brackets of an IP literal. */
   host: string;
   port: number;
-  proxy?: ProxyConfig;
+  proxy?: ProxySpec;
   /** Upgrade with STARTTLS (type=imap only; default YES). */
   starttls: boolean;
 }

@@ -1,5 +1,7 @@
 // Syntax checks shared by the option parsers: the character sets the Perl tool accepts for each
 // kind of value, booleans, numbers, and the typed view of one section's options built on them.
+import { TransportError } from '../transport/errors.js';
+import { parsePort } from '../transport/host.js';
 import { invalid, type Origin } from './errors.js';
 
 /** No C0/C1 control character (what Perl calls \P{Control}). */
@@ -23,12 +25,17 @@ export function yesNo(o: Origin, value: string): boolean {
   return v === 'YES';
 }
 
-export function portNumber(o: Origin, value: string): number {
-  const n = /^[0-9]{1,5}$/.test(value) ? Number(value) : 0;
-  if (n < 1 || n > 65535)
-    invalid(o, `invalid value ${JSON.stringify(value)}: expected a port number (1-65535)`);
-  return n;
+/** Runs a transport-layer parser on an option's value, naming the option when it refuses it. */
+export function parsedAt<T>(o: Origin, parse: (value: string) => T, value: string): T {
+  try {
+    return parse(value);
+  } catch (error) {
+    if (error instanceof TransportError) invalid(o, error.message);
+    throw error;
+  }
 }
+
+export const portNumber = (o: Origin, value: string): number => parsedAt(o, parsePort, value);
 
 /** Looks an option up for one section (falling back to the default section where allowed). */
 export type OptionReader = (option: string) => { value: string; origin: Origin } | undefined;

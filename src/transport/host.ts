@@ -11,14 +11,26 @@ export interface Host {
 }
 
 export function parseHost(host: string): Host {
-  if (host.startsWith('[')) {
-    const inner = host.endsWith(']') ? host.slice(1, -1) : '';
-    if (isIP(inner) === 0) throw new TransportError(`host '${host}': not an IP literal in [brackets]`);
-    return { address: inner, ipLiteral: true };
-  }
+  if (host.startsWith('[')) return { address: unbracketed(host), ipLiteral: true };
   if (host === '' || /[\s/]/.test(host))
     throw new TransportError(`host '${host}': not a host name or IP address`);
   return { address: host, ipLiteral: isIP(host) !== 0 };
+}
+
+/** `[…]` forces an IP literal, returned without its brackets; anything else is returned as is. */
+export function unbracketed(spec: string): string {
+  if (!spec.startsWith('[')) return spec;
+  const inner = spec.endsWith(']') ? spec.slice(1, -1) : '';
+  if (isIP(inner) === 0) throw new TransportError(`invalid IP literal ${JSON.stringify(spec)}`);
+  return inner;
+}
+
+/** A TCP port number written in decimal, 1-65535. */
+export function parsePort(text: string): number {
+  const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : 0;
+  if (n < 1 || n > 65535)
+    throw new TransportError(`invalid value ${JSON.stringify(text)}: expected a port number (1-65535)`);
+  return n;
 }
 
 /** host:port, bracketing IPv6 addresses. */

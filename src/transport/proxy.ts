@@ -4,10 +4,10 @@
 import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
 import { TransportError } from './errors.js';
-import { type Host, hostPort, parseHost } from './host.js';
+import { type Host, hostPort, parseHost, parsePort, unbracketed } from './host.js';
 
-/** Same shape as the config layer's ProxyConfig. */
 export interface ProxySpec {
+  /** socks5 resolves the IMAP host locally, socks5h lets the proxy resolve it. */
   protocol: 'socks5' | 'socks5h';
   /** Name or IP address, without the brackets of an IP literal. */
   host: string;
@@ -16,40 +16,32 @@ export interface ProxySpec {
   password?: string;
 }
 
-const DEFAULT_SOCKS_PORT = 1080;
-
-/** Parses PROTOCOL://[USER[:PASSWORD]@]HOST[:PORT]; the password may contain ':' and '@'. */
+/**
+ * Parses socks5://[USER:PASSWORD@]HOST[:PORT] or socks5h://…; PORT defaults to 1080. The user name ends
+ * at the first ':', the userinfo at the last '@', so a password may hold both.
+ */
 export function parseProxyUrl(url: string): ProxySpec {
-  const fail = (why: string): never => {
-    throw new TransportError(`proxy '${url}': ${why}`);
+  const m = /^([A-Za-z0-9]+):\/\/(?:(.*)@)?([^:@[\]/]+|\[[^\]]+\])(?::([^:]*))?$/.exec(url);
+  if (!m)
+    throw new TransportError(
+      `invalid value ${JSON.stringify(url)}: expected socks5://[USER:PASSWORD@]HOST[:PORT]`,
+    );
+  const [, protocol, userinfo, rawHost, rawPort] = m;
+  if (protocol !== 'socks5' && protocol !== 'socks5h')
+    throw new TransportError(
+      `unsupported proxy protocol ${JSON.stringify(protocol)}: expected socks5 or socks5h`,
+    );
+  const proxy: ProxySpec = {
+    protocol,
+    host: unbracketed(rawHost!),
+    port: rawPort === undefined ? 1080 : parsePort(rawPort),
   };
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(url) ?? fail('expected PROTOCOL://HOST[:PORT]');
-  const protocol = scheme[1]!.toLowerCase();
-  if (protocol !== 'socks5' && protocol !== 'socks5h') {
-    fail(`unsupported protocol '${protocol}' (only socks5:// and socks5h://)`);
-  }
-  let rest = scheme[2]!.replace(/\/$/, '');
-  const spec: Partial<ProxySpec> = { protocol: protocol as ProxySpec['protocol'] };
-  const at = rest.lastIndexOf('@');
-  if (at >= 0) {
-    const userinfo = rest.slice(0, at);
-    rest = rest.slice(at + 1);
+  if (userinfo !== undefined) {
     const colon = userinfo.indexOf(':');
-    spec.username = colon < 0 ? userinfo : userinfo.slice(0, colon);
-    if (colon >= 0) spec.password = userinfo.slice(colon + 1);
-    if (spec.username === '') fail('empty user name before @');
+    proxy.username = colon < 0 ? userinfo : userinfo.slice(0, colon);
+    proxy.password = colon < 0 ? '' : userinfo.slice(colon + 1);
   }
-  const hostPortMatch =
-    /^(\[[^\]]*\]|[^:[\]/]+)(?::(\d*))?$/.exec(rest) ?? fail('expected HOST[:PORT] after //');
-  try {
-    spec.host = parseHost(hostPortMatch[1]!).address;
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  const port = hostPortMatch[2] === undefined ? DEFAULT_SOCKS_PORT : Number(hostPortMatch[2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`invalid port '${hostPortMatch[2]}'`);
-  spec.port = port;
-  return spec as ProxySpec;
+  return proxy;
 }
 
 /** Opens a TCP connection to host:port through the proxy. */

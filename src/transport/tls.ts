@@ -37,9 +37,9 @@ export interface TlsOptions {
   cipherSuites?: string;
 }
 
-/** Same shape as the config layer's Fingerprint. */
+/** An accepted digest of the server certificate's SubjectPublicKeyInfo (DER). */
 export interface Pin {
-  /** node:crypto digest name, lower case. */
+  /** node:crypto digest name, lower case (default sha256). */
   algorithm: string;
   /** Lower-case hex. */
   digest: string;
@@ -48,28 +48,25 @@ export interface Pin {
 const PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 type Protocol = (typeof PROTOCOLS)[number];
 
-/** Parses one '[ALGO$]HEX' fingerprint (sha256 by default); HEX may contain colons. */
-export function parseFingerprint(text: string): Pin {
-  const dollar = text.indexOf('$');
-  const algorithm = dollar < 0 ? 'sha256' : text.slice(0, dollar).toLowerCase();
-  const digest = text
-    .slice(dollar + 1)
-    .replaceAll(':', '')
-    .toLowerCase();
-  return checkedPin({ algorithm, digest }, text);
+/** Parses one `[ALGO$]HEX` word of SSL_fingerprint (sha256 by default); case does not matter. */
+export function parseFingerprint(word: string): Pin {
+  const m = /^(?:([A-Za-z0-9]+)\$)?([0-9A-Fa-f]+)$/.exec(word);
+  if (!m) throw new TransportError(`invalid fingerprint ${JSON.stringify(word)}: expected [ALGO$]HEXDIGEST`);
+  const pin = { algorithm: (m[1] ?? 'sha256').toLowerCase(), digest: m[2]!.toLowerCase() };
+  return checkedPin(pin, word, m[1]);
 }
 
 /** A pin the handshake can use: known algorithm, hex digest of the right length. */
-function checkedPin(pin: Pin, text = `${pin.algorithm}$${pin.digest}`): Pin {
-  if (!getHashes().includes(pin.algorithm)) {
-    throw new TransportError(`fingerprint '${text}': unknown digest algorithm '${pin.algorithm}'`);
-  }
-  const digits = createHash(pin.algorithm).digest().length * 2;
-  if (!/^[0-9a-f]*$/.test(pin.digest) || pin.digest.length !== digits) {
+function checkedPin(pin: Pin, text = `${pin.algorithm}$${pin.digest}`, algorithmText = pin.algorithm): Pin {
+  if (!getHashes().includes(pin.algorithm))
+    throw new TransportError(`unknown digest algorithm ${JSON.stringify(algorithmText)}`);
+  if (!/^[0-9a-f]+$/.test(pin.digest))
+    throw new TransportError(`invalid fingerprint ${JSON.stringify(text)}: expected [ALGO$]HEXDIGEST`);
+  const expected = createHash(pin.algorithm).digest().length * 2;
+  if (pin.digest.length !== expected)
     throw new TransportError(
-      `fingerprint '${text}': expected ${digits} lower-case hex digits for ${pin.algorithm}`,
+      `fingerprint ${JSON.stringify(text)} has ${pin.digest.length} hex digits, ${pin.algorithm} needs ${expected}`,
     );
-  }
   return pin;
 }
 

@@ -173,7 +173,7 @@ describe('connect errors', () => {
     );
     await assert.rejects(
       openTransport({ type: 'imap', host: '[localhost]', tls: { verify: true } }),
-      /host '\[localhost\]': not an IP literal in \[brackets\]/,
+      /^TransportError: invalid IP literal "\[localhost\]"$/,
     );
     await assert.rejects(
       openTransport({ type: 'imaps', port: 70000, tls: { verify: true } }),

@@ -30,6 +30,7 @@ const CLOSE_KINDS: Record<string, SyncErrorKind> = {
 };
 
 /** `side` prefixes the message when the lower layer did not name the server itself. */
+// Not classify() (mailbox-actors.ts): a refused login stays 'server' (not retried); a close keeps its reason.
 export function runtimeError(error: unknown, side?: string): RuntimeError {
   if (error instanceof RuntimeError) return error;
   const named = (message: string) =>

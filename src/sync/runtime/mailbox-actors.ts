@@ -18,6 +18,7 @@ import { selectMailbox } from './select.js';
 import { WorkTable } from './work.js';
 
 /** Gives every failure a kind the chart understands, naming the mailbox. */
+// Not runtimeError() (errors.ts): in a mailbox step a refused SELECT is 'server' and any close 'connection'.
 export function classify(error: unknown, mailbox: string): SyncError {
   if (typeof error === 'object' && error !== null && !(error instanceof Error) && 'kind' in error) {
     return { mailbox, ...(error as SyncError) };

@@ -57,14 +57,13 @@ export class NotifyWatch {
 
   /**
    * Before waiting: UNSELECT (RFC 3691), so that every mailbox is reported alike, through STATUS:
-   * Dovecot 2.3 reports nothing for a mailbox selected after NOTIFY SET. The connection chart has
-   * no UNSELECT, hence the bare session command: nothing relies on the chart's idea of the selected
-   * mailbox between cycles, and the next SELECT sets it right.
+   * Dovecot 2.3 reports nothing for a mailbox selected after NOTIFY SET. Without the UNSELECT
+   * capability the mailbox stays selected (never CLOSE: it would expunge).
    */
   async unselect(connection: ImapConnection): Promise<void> {
-    if (connection.session.state !== 'selected' || !connection.capabilities.includes('UNSELECT')) return;
+    if (connection.state !== 'selected') return;
     try {
-      await connection.session.command('UNSELECT');
+      await connection.unselect();
     } catch (error) {
       throw runtimeError(error, connection.name);
     }
