@@ -1,6 +1,6 @@
-// The session's SessionWriter over a transport: small writes gathered until the end of the turn
-// (pipelined commands leave in a few large writes, not one syscall each), waiting for `drain`,
-// and streamed literal bodies written chunk by chunk under back-pressure, checked against their size.
+// The session's SessionWriter over a transport: writes gathered until the end of the turn or 64 KiB
+// (pipelined commands and small bodies leave in one writev, not one syscall each), waiting for
+// `drain`, and streamed literal bodies written under back-pressure, checked against their size.
 
 import type { SessionWriter } from '../session/types.js';
 import type { Transport } from '../transport/transport.js';
@@ -57,8 +57,8 @@ export class TransportWriter implements SessionWriter {
       if (this.#closed) throw new Error('the connection closed while writing a literal');
       written += chunk.length;
       if (written > size) throw new Error(`streamed literal is longer than its declared ${size} bytes`);
-      this.#flush();
-      this.#full = !this.transport.write(chunk);
+      // Gathered like command text: a turn's small bodies leave in one system call.
+      this.write(chunk);
       if (this.#full) await this.drain();
     }
     if (written !== size) {
@@ -69,7 +69,7 @@ export class TransportWriter implements SessionWriter {
   #flush(): void {
     this.#flushQueued = false;
     if (this.#gatheredBytes === 0) return;
-    const data = this.#gathered.length === 1 ? this.#gathered[0]! : Buffer.concat(this.#gathered);
+    const data = this.#gathered;
     this.#gathered = [];
     this.#gatheredBytes = 0;
     if (!this.transport.write(data)) this.#full = true;

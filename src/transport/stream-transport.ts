@@ -105,15 +105,26 @@ export class StreamTransport implements Transport {
     return this.output.write(data);
   }
 
-  write(data: Buffer): boolean {
+  write(data: Buffer | readonly Buffer[]): boolean {
     if (this.linkGone || this.closing) return false;
+    const chunks = Buffer.isBuffer(data) ? [data] : data;
     if (this.heldDuringHandshake) {
       // Plaintext must not reach the socket mid-handshake: hold it, and signal drain once secure.
-      this.heldDuringHandshake.push(data);
+      this.heldDuringHandshake.push(...chunks);
       return false;
     }
-    if (!this.deflater) return this.writeOut(data);
-    const room = this.deflater.write(data);
+    if (this.deflater) return this.deflate(chunks);
+    // Corked, the chunks reach the socket or pipe as one writev.
+    if (chunks.length > 1) this.output.cork();
+    let room = true;
+    for (const chunk of chunks) room = this.writeOut(chunk);
+    if (chunks.length > 1) this.output.uncork();
+    return room;
+  }
+
+  private deflate(chunks: readonly Buffer[]): boolean {
+    let room = true;
+    for (const chunk of chunks) room = this.deflater!.write(chunk);
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(() => {

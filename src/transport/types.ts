@@ -34,8 +34,11 @@ export interface TransportClosed {
 }
 
 export interface Transport {
-  /** Queues bytes; false once buffers are full: wait for onDrain before writing more. */
-  write(data: Buffer): boolean;
+  /**
+   * Queues bytes (several buffers leave in one system call, uncopied); false once buffers are
+   * full: wait for onDrain before writing more.
+   */
+  write(data: Buffer | readonly Buffer[]): boolean;
   /** Sets the receiver of incoming bytes (one receiver; reading starts with the first call). */
   onData(receiver: (chunk: Buffer) => void): void;
   onDrain(listener: () => void): void;
