@@ -133,20 +133,21 @@ export class BodyStreams {
 
   /**
    * Awaits the body of `uid`: `body` resolves when the server starts sending it. Call `settle`
-   * when the FETCH has completed: if the body never came, `body` rejects with `error`.
+   * when the FETCH has completed: if the body never came, `body` rejects with `failure()` (built
+   * only then: an Error's stack trace is not free, and a copy awaits thousands of bodies).
    */
-  expect(uid: number): { body: Promise<MessageBody>; settle(error: Error): void } {
+  expect(uid: number): { body: Promise<MessageBody>; settle(failure: () => Error): void } {
     if (this.#waiting.has(uid)) throw new Error(`the body of UID ${uid} is already being fetched`);
     let waiter!: Waiter;
     const body = new Promise<MessageBody>((resolve, reject) => {
       waiter = { resolve, reject };
     });
     this.#waiting.set(uid, waiter);
-    const settle = (error: Error) => {
+    const settle = (failure: () => Error) => {
       // Only this FETCH's own waiter: a later fetch of the same UID may be waiting by now.
       if (this.#waiting.get(uid) !== waiter) return;
       this.#waiting.delete(uid);
-      waiter.reject(error);
+      waiter.reject(failure());
     };
     return { body, settle };
   }

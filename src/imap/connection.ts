@@ -3,6 +3,7 @@
 // resolves once authenticated with QRESYNC enabled (and COMPRESS when asked).
 import { type Actor, createActor, fromPromise, type InspectionEvent, waitFor } from 'xstate';
 import { type CloseInfo, type ConnectionEvent, connectionMachine } from '../../machines/connection.js';
+import { formatSequenceSet } from '../protocol/sequence-set.js';
 import type { Arg } from '../protocol/serializer.js';
 import type { FetchAttributes, UntaggedResponse } from '../protocol/types.js';
 import { type SelectOptions, type SelectResult, SessionCommands } from '../session/commands.js';
@@ -237,17 +238,39 @@ export class ImapConnection {
    * the consumer is more than a few MiB behind.
    */
   fetchBody(uid: number): Promise<MessageBody> {
-    let awaited: ReturnType<BodyStreams['expect']>;
-    try {
-      awaited = this.#bodies.expect(uid);
-    } catch (error) {
-      return Promise.reject(error);
+    return this.fetchBodies([uid])[0]!;
+  }
+
+  /**
+   * `fetchBody` for many UIDs with one `UID FETCH set (UID BODY.PEEK[])`: one promise per UID, in
+   * the order given, whatever order the server sends them in. A UID the server sends no body for
+   * (expunged meanwhile) rejects once the FETCH has completed.
+   */
+  fetchBodies(uids: readonly number[]): Promise<MessageBody>[] {
+    const awaited: ReturnType<BodyStreams['expect']>[] = [];
+    const bodies: Promise<MessageBody>[] = [];
+    for (const uid of uids) {
+      try {
+        const one = this.#bodies.expect(uid);
+        awaited.push(one);
+        bodies.push(one.body);
+      } catch (error) {
+        bodies.push(Promise.reject(error));
+      }
     }
-    this.commands.uidFetch(String(uid), ['UID', 'BODY.PEEK[]']).then(
-      () => awaited.settle(new Error(`${this.name}: UID ${uid}: the server sent no body`)),
-      (error: Error) => awaited.settle(error),
+    if (awaited.length === 0) return bodies;
+    const uidSet = formatSequenceSet(uids);
+    this.commands.uidFetch(uidSet, ['UID', 'BODY.PEEK[]']).then(
+      () => {
+        for (const [k, one] of awaited.entries()) {
+          one.settle(() => new Error(`${this.name}: UID ${uids[k]}: the server sent no body`));
+        }
+      },
+      (error: Error) => {
+        for (const one of awaited) one.settle(() => error);
+      },
     );
-    return awaited.body;
+    return bodies;
   }
 
   /**

@@ -9,13 +9,14 @@ import type { FetchAttributes, SequenceRanges } from '../../protocol/types.js';
 import type { AppendMessage } from '../../session/commands.js';
 import { ConnectionClosed } from '../../session/errors.js';
 import type { StateStore } from '../../store/index.js';
+import { needsContentHash } from '../adopt.js';
 import { normalizeFlags } from '../flags.js';
 import { otherSide, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
 import { faultPoint } from './fault.js';
 import { fetchUids } from './imap-writes.js';
 import { uidArray } from './tracker.js';
-import { fetchBody, type MailboxWork } from './work.js';
+import { fetchBodies, type MailboxWork } from './work.js';
 
 export interface MessageInfo {
   uid: number;
@@ -72,7 +73,7 @@ export async function listMessages(conn: ImapConnection, work: MailboxWork, side
 async function* streamed(
   body: MessageBody,
   message: MessageInfo,
-  hash: Hash,
+  hash: Hash | undefined,
   side: Side,
   streamed: () => void,
 ): AsyncGenerator<Buffer> {
@@ -82,7 +83,7 @@ async function* streamed(
     );
   }
   for await (const chunk of body.chunks) {
-    hash.update(chunk);
+    hash?.update(chunk);
     yield chunk;
   }
   streamed();
@@ -137,6 +138,7 @@ async function appendBatch(
   source: Side,
   batch: MessageInfo[],
   targetUidNext: number,
+  needsHash: (m: MessageInfo) => boolean,
 ): Promise<BatchAppend> {
   const target = otherSide(source);
   store.recordAppendIntents(
@@ -145,23 +147,31 @@ async function appendBatch(
     batch.map((m) => intentOf(m, targetUidNext, null)),
   );
   faultPoint();
-  const settled = await Promise.allSettled(batch.map((m) => fetchBody(work, source, m.uid)));
+  const settled = await Promise.allSettled(
+    fetchBodies(
+      work,
+      source,
+      batch.map((m) => m.uid),
+    ),
+  );
   const bodies = settled.map((result, k) => {
     if (result.status === 'rejected') throw unreadable(result.reason, source, batch[k]!);
     return result.value;
   });
-  const hashes = batch.map(() => createHash('sha256'));
+  const hashes = batch.map((m) => (needsHash(m) ? createHash('sha256') : undefined));
   let left = batch.length;
   let allStreamed!: () => void;
   const streamedAll = new Promise<void>((resolve) => {
     allStreamed = resolve;
   });
   // Once the last byte is sent, before the server answers: the hashes let a resumed run tell
-  // this batch's copies apart even without a Message-ID.
+  // this batch's copies apart where their Message-IDs cannot.
   const recordHashes = () => {
     if (--left > 0) return;
-    const intents = batch.map((m, k) => intentOf(m, targetUidNext, hashes[k]!.digest()));
-    store.recordAppendIntents(work.idx, target, intents);
+    if (hashes.some((h) => h !== undefined)) {
+      const intents = batch.map((m, k) => intentOf(m, targetUidNext, hashes[k]?.digest() ?? null));
+      store.recordAppendIntents(work.idx, target, intents);
+    }
     allStreamed();
   };
   const appends: AppendMessage[] = batch.map((m, k) => ({
@@ -201,6 +211,7 @@ export async function copyMessages(
   const tracker = work.trackers[target];
   work.unseenSince[target] ??= tracker.highestModseq;
   const targetUidNext = work.uidNext[target];
+  const needsHash = needsContentHash(messages);
   // RFC 3502: several messages per APPEND only when MULTIAPPEND is advertised.
   const perAppend = work.conns[target].capabilities.includes('MULTIAPPEND') ? BATCH_MESSAGES : 1;
   const committed: Promise<void>[] = [];
@@ -213,10 +224,12 @@ export async function copyMessages(
       // A body above the read pause threshold may stop its source connection's reading; two such
       // bodies crossing in opposite directions could stop both servers: one at a time per lane.
       const release = batch[0]!.size > LARGE_BODY ? await work.largeBody.acquire() : () => {};
-      const append = await appendBatch(store, logger, work, source, batch, targetUidNext).catch((e) => {
-        release();
-        throw e;
-      });
+      const append = await appendBatch(store, logger, work, source, batch, targetUidNext, needsHash).catch(
+        (e) => {
+          release();
+          throw e;
+        },
+      );
       append.committed.catch(() => {
         failed = true;
       });

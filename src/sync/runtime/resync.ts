@@ -17,14 +17,14 @@ import type { SyncLogger } from './context.js';
 import { copyMessages, listMessages, type MessageInfo } from './copy.js';
 import { faultPoint } from './fault.js';
 import { expungeUids, fetchUids, storeFlags, uidPieces } from './imap-writes.js';
-import { dbState, fetchBody, loadMapping, type MailboxWork } from './work.js';
+import { dbState, fetchBodies, loadMapping, type MailboxWork } from './work.js';
 
 function millis(internalDate: string): number {
   return parseInternalDate(internalDate).date.getTime();
 }
 
 async function sha256Of(work: MailboxWork, side: Side, uid: number): Promise<string> {
-  const body = await fetchBody(work, side, uid);
+  const body = await fetchBodies(work, side, [uid])[0]!;
   const hash = createHash('sha256');
   for await (const chunk of body.chunks) hash.update(chunk);
   return hash.digest('hex');

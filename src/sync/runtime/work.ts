@@ -103,8 +103,8 @@ export class Mutex {
   }
 }
 
-/** Starts streaming a body; FETCH responses the body FETCH swallows are re-read later. */
-export function fetchBody(work: MailboxWork, side: Side, uid: number) {
+/** Starts streaming bodies (one FETCH); FETCH responses it swallows are re-read later. */
+export function fetchBodies(work: MailboxWork, side: Side, uids: readonly number[]) {
   work.unseenSince[side] ??= work.trackers[side].highestModseq;
-  return work.conns[side].fetchBody(uid);
+  return work.conns[side].fetchBodies(uids);
 }
