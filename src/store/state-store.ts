@@ -245,6 +245,12 @@ export class StateStore {
     return { byLocal, byRemote };
   }
 
+  /** The UIDs of `side` mapped at or above `from` (an index range read, not the whole mapping). */
+  mappedUidsFrom(idx: number, side: Side, from: number): number[] {
+    const sql = this.#sql;
+    return (side === 'local' ? sql.localMappedFrom : sql.remoteMappedFrom).all(idx, from) as number[];
+  }
+
   // ---- append journal (our own table) ------------------------------------------------------
 
   /** Records, before an APPEND to `target`, what is about to be appended. */

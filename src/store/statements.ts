@@ -41,6 +41,8 @@ export function prepareStatements(db: Database.Database) {
     // Two single-column reads in the same order: plucked numbers cost far less than row arrays.
     mappedLocal: db.prepare('SELECT lUID FROM mapping WHERE idx = ? ORDER BY lUID').pluck(),
     mappedRemote: db.prepare('SELECT rUID FROM mapping WHERE idx = ? ORDER BY lUID').pluck(),
+    localMappedFrom: db.prepare('SELECT lUID FROM mapping WHERE idx = ? AND lUID >= ?').pluck(),
+    remoteMappedFrom: db.prepare('SELECT rUID FROM mapping WHERE idx = ? AND rUID >= ?').pluck(),
 
     // A repeated intent keeps the lowest target UIDNEXT, so the search for an orphan copy still
     // covers every earlier attempt.

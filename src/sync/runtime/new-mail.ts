@@ -10,17 +10,7 @@ import type { SyncLogger } from './context.js';
 import { copyMessages, listMessages } from './copy.js';
 import { faultPoint } from './fault.js';
 import { fetchUids } from './imap-writes.js';
-import { loadMapping, type MailboxWork } from './work.js';
-
-/** The UIDs of `side` already replicated at or above `from` (our own APPENDs, adopted copies). */
-function replicatedFrom(store: StateStore, work: MailboxWork, side: Side, from: number): number[] {
-  const uids: number[] = [];
-  for (const [l, r] of loadMapping(store, work.idx).rows()) {
-    const uid = side === 'local' ? l : r;
-    if (uid >= from) uids.push(uid);
-  }
-  return uids;
-}
+import type { MailboxWork } from './work.js';
 
 /** Fetches and copies the new messages of `source`; resolves with how many it found. */
 async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxWork, source: Side) {
@@ -35,7 +25,7 @@ async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxW
   const plan = planNewMessages({
     dbUidNext: work.copiedBelow[source],
     serverUidNext: first ? work.uidNext[source] : MAX_UID + 1,
-    skip: replicatedFrom(store, work, source, work.copiedBelow[source]),
+    skip: store.mappedUidsFrom(work.idx, source, work.copiedBelow[source]),
   });
   let found = 0;
   let copied = 0;
