@@ -14,6 +14,7 @@ import {
 import type {
   Command,
   ConnectInput,
+  ListingOutcome,
   MailboxChange,
   MailboxSyncInput,
   MailboxSyncOutput,
@@ -44,6 +45,9 @@ export type MailboxActorId = `mailbox.${number}`;
 export interface OrchestratorContext {
   command: Command;
   maxParallel: number;
+  fastLinkLanes: number;
+  /** This cycle's lanes: fastLinkLanes when both servers answered the listing fast, else maxParallel. */
+  lanes: number;
   /** Null unless --watch was given with the sync command. */
   watch: WatchOptions | null;
   /** This cycle's mailboxes not started yet. */
@@ -93,9 +97,24 @@ function connectInput({ command, maxParallel }: OrchestratorContext): ConnectInp
     : { sides: sidesOf(command.targets), lanes: 1 };
 }
 
-function initialContext({ command, maxParallel = 1, watch = null }: OrchestratorInput): OrchestratorContext {
-  if (!Number.isInteger(maxParallel) || maxParallel < 1) {
-    throw new RangeError(`orchestrator input: maxParallel must be a positive integer, got ${maxParallel}`);
+/** A listing round trip below this (ms) means a local server or a LAN: see fastLinkLanes. */
+export const FAST_LINK_MS = 1;
+
+function initialContext({
+  command,
+  maxParallel = 1,
+  fastLinkLanes = maxParallel,
+  watch = null,
+}: OrchestratorInput): OrchestratorContext {
+  for (const [name, value] of [
+    ['maxParallel', maxParallel],
+    ['fastLinkLanes', fastLinkLanes],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1 || value > maxParallel) {
+      throw new RangeError(
+        `orchestrator input: ${name} must be an integer from 1 to maxParallel, got ${value}`,
+      );
+    }
   }
   if (watch !== null && !(watch.intervalSeconds > 0)) {
     throw new RangeError(
@@ -105,6 +124,8 @@ function initialContext({ command, maxParallel = 1, watch = null }: Orchestrator
   return {
     command,
     maxParallel,
+    fastLinkLanes,
+    lanes: maxParallel,
     watch: command.name === 'sync' ? watch : null,
     queue: [],
     running: {},
@@ -201,9 +222,10 @@ export const orchestratorMachine = setup({
       changedMeanwhile: false,
       summary: { ...context.summary, cycles: context.summary.cycles + 1, failures: [] },
     })),
-    recordListing: assign((_, listing: { changes: MailboxChange[]; toSync: string[] }) => ({
+    recordListing: assign(({ context }, listing: Omit<ListingOutcome, 'abort'>) => ({
       changes: listing.changes,
       queue: listing.toSync,
+      lanes: listing.roundTripMs < FAST_LINK_MS ? context.fastLinkLanes : context.maxParallel,
     })),
     countMailboxChanges: assign({
       summary: ({ context }, { applied }: { applied: number }) => ({
@@ -229,7 +251,7 @@ export const orchestratorMachine = setup({
       const running = { ...context.running };
       const queue = [...context.queue];
       let spawnedCount = context.spawnedCount;
-      for (let lane = 0; lane < context.maxParallel && queue.length > 0; lane++) {
+      for (let lane = 0; lane < context.lanes && queue.length > 0; lane++) {
         if (busy.has(lane)) continue;
         const mailbox = queue.shift()!;
         const id: MailboxActorId = `mailbox.${spawnedCount++}`;
@@ -381,7 +403,7 @@ export const orchestratorMachine = setup({
       },
     },
     syncing: {
-      meta: { label: 'one mailboxSync actor per dirty mailbox, maxParallel at once' },
+      meta: { label: 'one mailboxSync actor per dirty mailbox, lanes at once' },
       entry: 'spawnMailboxes',
       on: {
         'xstate.done.actor.mailbox.*': {
