@@ -123,8 +123,8 @@ export class StreamTransport implements Transport {
   }
 
   private deflate(chunks: readonly Buffer[]): boolean {
-    let room = true;
-    for (const chunk of chunks) room = this.deflater!.write(chunk);
+    // One zlib call per turn: each write() is a round of stream and thread-pool bookkeeping.
+    const room = this.deflater!.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(() => {
