@@ -38,9 +38,9 @@ const META_ITEMS = [
 ];
 /** One MULTIAPPEND holds at most this many messages or bytes (RFC 3502 is all-or-nothing). */
 const BATCH_MESSAGES = 200;
-const BATCH_BYTES = 8 << 20;
+const BATCH_BYTES = 4 << 20;
 /** Batches whose bodies are read before the earliest of them is sent: bounds memory (×BATCH_BYTES). */
-const READ_AHEAD_BATCHES = 4;
+const READ_AHEAD_BATCHES = 2;
 /** Bodies this large can fill their stream queue and pause their connection (src/imap/body-stream.ts). */
 const LARGE_BODY = 4 << 20;
 
