@@ -74,25 +74,6 @@ function candidatesOf(candidates: readonly TargetMessage[]): (intent: AppendInte
   };
 }
 
-/** What a copy is known by before it is appended. */
-export interface CopyIdentity {
-  size: number;
-  internalDate: string;
-  messageId: string | null;
-}
-
-/**
- * The copies whose intents need a content hash: those identityMatches could not tell apart by
- * size, INTERNALDATE and Message-ID — no Message-ID, or the same triple twice among `copies`.
- * Hashing every body would cost as much CPU as the rest of the copy.
- */
-export function needsContentHash(copies: readonly CopyIdentity[]): (copy: CopyIdentity) => boolean {
-  const keyOf = (c: CopyIdentity) => `${c.size} ${c.internalDate} ${c.messageId}`;
-  const seen = new Map<string, number>();
-  for (const c of copies) if (c.messageId !== null) seen.set(keyOf(c), (seen.get(keyOf(c)) ?? 0) + 1);
-  return (c) => c.messageId === null || (seen.get(keyOf(c)) ?? 0) > 1;
-}
-
 class DisjointSets {
   private readonly parent: number[];
   constructor(size: number) {

@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  type AppendIntent,
-  needsContentHash,
-  planAdoption,
-  type TargetMessage,
-} from '../../src/sync/adopt.js';
+import { type AppendIntent, planAdoption, type TargetMessage } from '../../src/sync/adopt.js';
 
 const DATE = Date.UTC(2024, 0, 2, 3, 4, 5);
 
@@ -102,18 +97,5 @@ describe('planAdoption', () => {
     );
     assert.equal(plan.adopt.length, 25000);
     assert.equal(plan.append.length, 25000);
-  });
-});
-
-describe('needsContentHash', () => {
-  const date = '01-Jan-2025 10:00:00 +0000';
-  test('hashes only copies that size, date and Message-ID cannot tell apart', () => {
-    const unique = { size: 10, internalDate: date, messageId: '<a@x>' };
-    const noId = { size: 10, internalDate: date, messageId: null };
-    const twinA = { size: 20, internalDate: date, messageId: '<b@x>' };
-    const twinB = { size: 20, internalDate: date, messageId: '<b@x>' };
-    const otherSize = { size: 21, internalDate: date, messageId: '<b@x>' };
-    const needs = needsContentHash([unique, noId, twinA, twinB, otherSize]);
-    assert.deepEqual([unique, noId, twinA, twinB, otherSize].map(needs), [false, true, true, true, false]);
   });
 });

@@ -1,15 +1,15 @@
 // Copies messages from one server to the other: metadata first (one pipelined UID FETCH), then
-// each body streamed from a `UID FETCH (BODY.PEEK[])` straight into a MULTIAPPEND literal, with
-// a bounded read-ahead so memory does not grow with the mailbox. Every APPEND is journaled
-// before it is sent and committed (mapping + journal cleared) in one transaction after APPENDUID.
-import { createHash, type Hash } from 'node:crypto';
+// each batch's bodies streamed from one `UID FETCH set (BODY.PEEK[])` straight into a MULTIAPPEND,
+// with a bounded read-ahead so memory does not grow with the mailbox. Every APPEND is journaled
+// before it is sent, with the copies' identities before its last byte leaves, and committed
+// (mapping + journal cleared) in one transaction after APPENDUID.
 import { type ImapConnection, ImapConnectionError, type MessageBody } from '../../imap/connection.js';
 import { formatSequenceSet } from '../../protocol/sequence-set.js';
 import type { FetchAttributes, SequenceRanges } from '../../protocol/types.js';
 import type { AppendMessage } from '../../session/commands.js';
 import { ConnectionClosed } from '../../session/errors.js';
 import type { StateStore } from '../../store/index.js';
-import { needsContentHash } from '../adopt.js';
+import { CopyIdentities, type IdentityReader, messageIdIn, type StreamedIdentity } from '../copy-identity.js';
 import { normalizeFlags } from '../flags.js';
 import { otherSide, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
@@ -24,18 +24,13 @@ export interface MessageInfo {
   /** Canonical, without \Recent. */
   flags: string[];
   internalDate: string;
-  messageId: string | null;
+  /** Undefined when not asked for (a copy reads it from the body as it streams). */
+  messageId?: string | null;
   modseq: bigint;
 }
 
-const META_ITEMS = [
-  'UID',
-  'MODSEQ',
-  'FLAGS',
-  'INTERNALDATE',
-  'RFC822.SIZE',
-  'BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]',
-];
+const META_ITEMS = ['UID', 'MODSEQ', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE'];
+const MESSAGE_ID_ITEM = 'BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]';
 /** One MULTIAPPEND holds at most this many messages or bytes (RFC 3502 is all-or-nothing). */
 const BATCH_MESSAGES = 200;
 const BATCH_BYTES = 4 << 20;
@@ -46,23 +41,30 @@ const LARGE_BODY = 4 << 20;
 
 function messageIdOf(attributes: FetchAttributes): string | null {
   const header = attributes.bodies?.find((b) => b.section.toUpperCase().startsWith('HEADER.FIELDS'));
-  if (!header?.data) return null;
-  const unfolded = header.data.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
-  const match = /^message-id:[ \t]*(.*?)[ \t]*$/im.exec(unfolded);
-  return match?.[1] ? match[1] : null;
+  return header?.data ? messageIdIn(header.data) : null;
 }
 
-/** Size, date, flags and Message-ID of the messages in `pieces` (UID sets), ascending by UID. */
-export async function listMessages(conn: ImapConnection, work: MailboxWork, side: Side, pieces: string[]) {
+/**
+ * Size, date and flags of the messages in `pieces` (UID sets), ascending by UID; with their
+ * Message-ID when `withMessageId` (the server then reads every header).
+ */
+export async function listMessages(
+  conn: ImapConnection,
+  work: MailboxWork,
+  side: Side,
+  pieces: string[],
+  { withMessageId }: { withMessageId: boolean },
+) {
   const found = new Map<number, MessageInfo>();
-  await fetchUids(conn, work.trackers[side], pieces, META_ITEMS, (uid, a) => {
+  const items = withMessageId ? [...META_ITEMS, MESSAGE_ID_ITEM] : META_ITEMS;
+  await fetchUids(conn, work.trackers[side], pieces, items, (uid, a) => {
     if (a.rfc822Size === undefined || a.internalDate === undefined) return false;
     found.set(uid, {
       uid,
       size: a.rfc822Size,
       flags: normalizeFlags(a.flags ?? []),
       internalDate: a.internalDate,
-      messageId: messageIdOf(a),
+      ...(withMessageId && { messageId: messageIdOf(a) }),
       modseq: a.modseq ?? 0n,
     });
     return true;
@@ -70,23 +72,29 @@ export async function listMessages(conn: ImapConnection, work: MailboxWork, side
   return [...found.values()].sort((a, b) => a.uid - b.uid);
 }
 
+/**
+ * One body on its way into the APPEND, read for its identity. `beforeLastByte` runs before the
+ * last chunk is handed on: the server cannot commit the APPEND before it has that chunk.
+ */
 async function* streamed(
   body: MessageBody,
   message: MessageInfo,
-  hash: Hash | undefined,
+  identity: IdentityReader,
   side: Side,
-  streamed: () => void,
+  beforeLastByte: (() => void) | undefined,
 ): AsyncGenerator<Buffer> {
   if (body.size !== message.size) {
     throw new Error(
       `${side} UID ${message.uid}: BODY[] is ${body.size} bytes but RFC822.SIZE said ${message.size}`,
     );
   }
+  let left = body.size;
   for await (const chunk of body.chunks) {
-    hash?.update(chunk);
+    identity.update(chunk);
+    left -= chunk.length;
+    if (left === 0) beforeLastByte?.();
     yield chunk;
   }
-  streamed();
 }
 
 /** Batches for MULTIAPPEND; a message that may pause its connection gets one of its own. */
@@ -138,13 +146,13 @@ async function appendBatch(
   source: Side,
   batch: MessageInfo[],
   targetUidNext: number,
-  needsHash: (m: MessageInfo) => boolean,
+  identities: CopyIdentities,
 ): Promise<BatchAppend> {
   const target = otherSide(source);
   store.recordAppendIntents(
     work.idx,
     target,
-    batch.map((m) => intentOf(m, targetUidNext, null)),
+    batch.map((m) => intentOf(m, targetUidNext, { messageId: null, sha256: null })),
   );
   faultPoint();
   const settled = await Promise.allSettled(
@@ -158,27 +166,24 @@ async function appendBatch(
     if (result.status === 'rejected') throw unreadable(result.reason, source, batch[k]!);
     return result.value;
   });
-  const hashes = batch.map((m) => (needsHash(m) ? createHash('sha256') : undefined));
-  let left = batch.length;
+  const readers = batch.map((m) => identities.start(m.size, m.internalDate));
   let allStreamed!: () => void;
   const streamedAll = new Promise<void>((resolve) => {
     allStreamed = resolve;
   });
-  // Once the last byte is sent, before the server answers: the hashes let a resumed run tell
-  // this batch's copies apart where their Message-IDs cannot.
-  const recordHashes = () => {
-    if (--left > 0) return;
-    if (hashes.some((h) => h !== undefined)) {
-      const intents = batch.map((m, k) => intentOf(m, targetUidNext, hashes[k]?.digest() ?? null));
-      store.recordAppendIntents(work.idx, target, intents);
-    }
+  // Before the last byte of the batch leaves: however the run ends from then on, the journal
+  // knows each copy by its Message-ID or hash and a resumed run can find it (adopt.ts).
+  const recordIdentities = () => {
+    const intents = batch.map((m, k) => intentOf(m, targetUidNext, readers[k]!.finish()));
+    store.recordAppendIntents(work.idx, target, intents);
+    faultPoint();
     allStreamed();
   };
   const appends: AppendMessage[] = batch.map((m, k) => ({
     flags: m.flags,
     internalDate: m.internalDate,
     size: m.size,
-    body: streamed(bodies[k]!, m, hashes[k]!, source, recordHashes),
+    body: streamed(bodies[k]!, m, readers[k]!, source, k === batch.length - 1 ? recordIdentities : undefined),
   }));
   const appended = work.conns[target].commands.append(work.names[target], appends);
   appended.catch(() => allStreamed());
@@ -211,7 +216,7 @@ export async function copyMessages(
   const tracker = work.trackers[target];
   work.unseenSince[target] ??= tracker.highestModseq;
   const targetUidNext = work.uidNext[target];
-  const needsHash = needsContentHash(messages);
+  const identities = new CopyIdentities();
   // RFC 3502: several messages per APPEND only when MULTIAPPEND is advertised.
   const perAppend = work.conns[target].capabilities.includes('MULTIAPPEND') ? BATCH_MESSAGES : 1;
   const committed: Promise<void>[] = [];
@@ -224,7 +229,7 @@ export async function copyMessages(
       // A body above the read pause threshold may stop its source connection's reading; two such
       // bodies crossing in opposite directions could stop both servers: one at a time per lane.
       const release = batch[0]!.size > LARGE_BODY ? await work.largeBody.acquire() : () => {};
-      const append = await appendBatch(store, logger, work, source, batch, targetUidNext, needsHash).catch(
+      const append = await appendBatch(store, logger, work, source, batch, targetUidNext, identities).catch(
         (e) => {
           release();
           throw e;
@@ -248,14 +253,13 @@ function totalSize(messages: readonly MessageInfo[]): number {
   return messages.reduce((sum, m) => sum + m.size, 0);
 }
 
-function intentOf(m: MessageInfo, targetUidNext: number, sha256: Buffer | null) {
+function intentOf(m: MessageInfo, targetUidNext: number, identity: StreamedIdentity) {
   return {
     sourceUid: m.uid,
     targetUidNext,
     size: m.size,
     internalDate: m.internalDate,
-    messageId: m.messageId,
-    sha256,
+    ...identity,
   };
 }
 

@@ -30,7 +30,9 @@ async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxW
   let found = 0;
   let copied = 0;
   if (plan.needed) {
-    const messages = await listMessages(work.conns[source], work, source, plan.pieces);
+    const messages = await listMessages(work.conns[source], work, source, plan.pieces, {
+      withMessageId: false,
+    });
     found = messages.length;
     copied = await copyMessages(store, logger, work, source, messages);
     const last = messages.at(-1)?.uid ?? 0; // listMessages sorts by UID

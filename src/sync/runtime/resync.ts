@@ -49,9 +49,9 @@ async function adoptCopies(
   );
   const mapped = new Set<number>();
   for (const [l, r] of loadMapping(store, work.idx).rows()) mapped.add(target === 'local' ? l : r);
-  const found = (await listMessages(conn, work, target, [`${from}:${MAX_UID}`])).filter(
-    (m) => !mapped.has(m.uid),
-  );
+  const found = (
+    await listMessages(conn, work, target, [`${from}:${MAX_UID}`], { withMessageId: true })
+  ).filter((m) => !mapped.has(m.uid));
   const intents: AppendIntent[] = pending.map((p) => ({
     sourceUid: p.sourceUid,
     size: p.size,
@@ -71,7 +71,7 @@ async function adoptCopies(
       uid: m.uid,
       size: m.size,
       internalDate: date,
-      ...(m.messageId === null ? {} : { messageId: m.messageId }),
+      ...(m.messageId == null ? {} : { messageId: m.messageId }),
       ...(sha256 === undefined ? {} : { sha256 }),
     });
   }
@@ -196,7 +196,7 @@ function identity(m: MessageInfo) {
   return {
     size: m.size,
     internalDate: millis(m.internalDate),
-    ...(m.messageId === null ? {} : { messageId: m.messageId }),
+    ...(m.messageId == null ? {} : { messageId: m.messageId }),
   };
 }
 
@@ -213,7 +213,9 @@ async function replicate(
 ): Promise<PerSide<number>> {
   const [local, remote] = await Promise.all(
     SIDES.map((side) =>
-      uids[side].length === 0 ? [] : listMessages(work.conns[side], work, side, uidPieces(uids[side])),
+      uids[side].length === 0
+        ? []
+        : listMessages(work.conns[side], work, side, uidPieces(uids[side]), { withMessageId: true }),
     ),
   );
   const listed = { local: local!, remote: remote! };
