@@ -148,11 +148,6 @@ export interface OrchestratorInput {
   command: Command;
   /** How many mailboxes sync at once, each on its own lane of connections. Default 1. */
   maxParallel?: number;
-  /**
-   * The lanes used in a cycle whose servers both answer within FAST_LINK_MS (default maxParallel):
-   * on such links more connections cost more (processes, CPU) than the waits they overlap.
-   */
-  fastLinkLanes?: number;
   /** `--watch`: keep synchronizing; only meaningful for the sync command. */
   watch?: WatchOptions | null;
 }
@@ -184,8 +179,6 @@ export interface ListingOutcome {
   changes: MailboxChange[];
   /** Mailboxes to sync in this cycle: the dirty ones (UIDNEXT or HIGHESTMODSEQ moved), or all when repairing. */
   toSync: string[];
-  /** The slower server's round trip for a trivial LIST, in ms: how far away the servers are. */
-  roundTripMs: number;
 }
 
 export interface DeleteInput {

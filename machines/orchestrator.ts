@@ -14,7 +14,6 @@ import {
 import type {
   Command,
   ConnectInput,
-  ListingOutcome,
   MailboxChange,
   MailboxSyncInput,
   MailboxSyncOutput,
@@ -45,9 +44,6 @@ export type MailboxActorId = `mailbox.${number}`;
 export interface OrchestratorContext {
   command: Command;
   maxParallel: number;
-  fastLinkLanes: number;
-  /** This cycle's lanes: fastLinkLanes when both servers answered the listing fast, else maxParallel. */
-  lanes: number;
   /** Null unless --watch was given with the sync command. */
   watch: WatchOptions | null;
   /** This cycle's mailboxes not started yet. */
@@ -97,24 +93,9 @@ function connectInput({ command, maxParallel }: OrchestratorContext): ConnectInp
     : { sides: sidesOf(command.targets), lanes: 1 };
 }
 
-/** A listing round trip below this (ms) means a local server or a LAN: see fastLinkLanes. */
-export const FAST_LINK_MS = 1;
-
-function initialContext({
-  command,
-  maxParallel = 1,
-  fastLinkLanes = maxParallel,
-  watch = null,
-}: OrchestratorInput): OrchestratorContext {
-  for (const [name, value] of [
-    ['maxParallel', maxParallel],
-    ['fastLinkLanes', fastLinkLanes],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1 || value > maxParallel) {
-      throw new RangeError(
-        `orchestrator input: ${name} must be an integer from 1 to maxParallel, got ${value}`,
-      );
-    }
+function initialContext({ command, maxParallel = 1, watch = null }: OrchestratorInput): OrchestratorContext {
+  if (!Number.isInteger(maxParallel) || maxParallel < 1) {
+    throw new RangeError(`orchestrator input: maxParallel must be a positive integer, got ${maxParallel}`);
   }
   if (watch !== null && !(watch.intervalSeconds > 0)) {
     throw new RangeError(
@@ -124,8 +105,6 @@ function initialContext({
   return {
     command,
     maxParallel,
-    fastLinkLanes,
-    lanes: maxParallel,
     watch: command.name === 'sync' ? watch : null,
     queue: [],
     running: {},
@@ -222,10 +201,9 @@ export const orchestratorMachine = setup({
       changedMeanwhile: false,
       summary: { ...context.summary, cycles: context.summary.cycles + 1, failures: [] },
     })),
-    recordListing: assign(({ context }, listing: Omit<ListingOutcome, 'abort'>) => ({
+    recordListing: assign((_, listing: { changes: MailboxChange[]; toSync: string[] }) => ({
       changes: listing.changes,
       queue: listing.toSync,
-      lanes: listing.roundTripMs < FAST_LINK_MS ? context.fastLinkLanes : context.maxParallel,
     })),
     countMailboxChanges: assign({
       summary: ({ context }, { applied }: { applied: number }) => ({
@@ -251,7 +229,7 @@ export const orchestratorMachine = setup({
       const running = { ...context.running };
       const queue = [...context.queue];
       let spawnedCount = context.spawnedCount;
-      for (let lane = 0; lane < context.lanes && queue.length > 0; lane++) {
+      for (let lane = 0; lane < context.maxParallel && queue.length > 0; lane++) {
         if (busy.has(lane)) continue;
         const mailbox = queue.shift()!;
         const id: MailboxActorId = `mailbox.${spawnedCount++}`;
@@ -403,7 +381,7 @@ export const orchestratorMachine = setup({
       },
     },
     syncing: {
-      meta: { label: 'one mailboxSync actor per dirty mailbox, lanes at once' },
+      meta: { label: 'one mailboxSync actor per dirty mailbox, maxParallel at once' },
       entry: 'spawnMailboxes',
       on: {
         'xstate.done.actor.mailbox.*': {

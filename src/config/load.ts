@@ -122,10 +122,8 @@ function readGlobals(options: Options): Omit<Config, 'file' | 'local' | 'remote'
       .split(' ')
       .filter((w) => w !== ''),
     logPrefix: compileLogPrefix(DEFAULT_LOG_PREFIX),
-    // Measured (docs/performance.md): 4 lanes cut the initial sync over a 10 ms link by ~40%, and
-    // cost ~15% more CPU on loopback, where they gain nothing.
+    // Measured (docs/performance.md): 4 lanes cut the initial sync over a 10 ms link by ~40%.
     maxConnections: 4,
-    fastLinkConnections: 1,
   };
   const maxConnections = options.text('max-connections');
   if (maxConnections !== undefined) {
@@ -135,7 +133,6 @@ function readGlobals(options: Options): Omit<Config, 'file' | 'local' | 'remote'
         `invalid value ${JSON.stringify(maxConnections)}: expected 1 to 999`,
       );
     globals.maxConnections = Number(maxConnections);
-    globals.fastLinkConnections = globals.maxConnections;
   }
   const database = options.text('database');
   if (database !== undefined) globals.database = database;

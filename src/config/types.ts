@@ -74,11 +74,6 @@ export interface Config {
   logPrefix: LogPrefix;
   /** Connections per server, one mailbox synchronized on each pair (max-connections, default 4). */
   maxConnections: number;
-  /**
-   * The same when both servers answer within a millisecond (local or LAN): 1 unless
-   * max-connections is set, since there more connections cost more than the waits they overlap.
-   */
-  fastLinkConnections: number;
   local: ServerConfig;
   remote: ServerConfig;
 }

@@ -73,7 +73,6 @@ async function run(
   const input: OrchestratorInput = {
     command: commandOf(inv),
     maxParallel: config.maxConnections,
-    fastLinkLanes: config.fastLinkConnections,
     watch: watching ? { intervalSeconds: inv.watch!, notify: inv.notify } : null,
   };
   // Late-bound: the actors report to the chart actor created below.

@@ -133,10 +133,6 @@ test('defaults: imaps on localhost:993, compress only for remote, PLAIN LOGIN', 
   assert.equal(config.local.tls.verify, true);
   assert.equal(config.listMailbox, undefined);
   assert.equal(config.logPrefix({ name: 'remote', mailbox: 'INBOX' }), 'remote(INBOX): ');
-  assert.equal(config.maxConnections, 4);
-  assert.equal(config.fastLinkConnections, 1);
-  const three = loadConfig(dir.write('three', 'max-connections = 3\n[local]\n[remote]\n')).config;
-  assert.deepEqual([three.maxConnections, three.fastLinkConnections], [3, 3]);
   const imap = loadConfig(dir.write('imap', '[local]\ntype = imap\n[remote]\n')).config.local;
   assert.equal(imap.type === 'imap' && imap.port, 143);
   assert.equal(imap.type === 'imap' && imap.starttls, true);

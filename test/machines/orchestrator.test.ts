@@ -13,7 +13,7 @@ import type {
 } from '../../machines/contracts.js';
 import { zeroCounts } from '../../machines/counts.js';
 import { mailboxSyncMachine } from '../../machines/mailbox-sync.js';
-import { FAST_LINK_MS, orchestratorMachine } from '../../machines/orchestrator.js';
+import { orchestratorMachine } from '../../machines/orchestrator.js';
 import { deferred, fakeActors, startTraced } from './fakes.js';
 import { type Stimuli, unlabelledStates, unreachedStates } from './graph.js';
 
@@ -30,7 +30,7 @@ function synced(mailbox: string, copied = 1): MailboxSyncOutput {
 
 /** Lists `toSync` once per cycle, with no mailbox-list change. */
 function listing(...toSync: string[]) {
-  return () => ({ abort: null, changes: [], toSync, roundTripMs: 0 });
+  return () => ({ abort: null, changes: [], toSync });
 }
 
 interface Harness {
@@ -120,33 +120,6 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
     assert.deepEqual(run.errors, []);
   });
 
-  for (const [roundTripMs, expected] of [
-    [0.3, 1],
-    [FAST_LINK_MS, 3],
-    [25, 3],
-  ] as const) {
-    test(`fastLinkLanes 1 of maxParallel 3, listing round trip ${roundTripMs} ms: ${expected} at once`, async () => {
-      let active = 0;
-      let peak = 0;
-      const run = start({
-        input: { ...sync(), maxParallel: 3, fastLinkLanes: 1 },
-        overrides: {
-          listMailboxes: () => ({ abort: null, changes: [], toSync: ['a', 'b', 'c', 'd'], roundTripMs }),
-        },
-        mailbox: async ({ mailbox }) => {
-          peak = Math.max(peak, ++active);
-          await new Promise((resolve) => setTimeout(resolve, 2));
-          active--;
-          return synced(mailbox);
-        },
-      });
-      const output = await toPromise(run.actor);
-      assert.equal(peak, expected);
-      assert.ok(run.mailboxInputs.every((i) => i.lane < expected));
-      assert.deepEqual(output.summary.mailboxes, { synced: 4, stopped: 0, failed: 0 });
-    });
-  }
-
   test('connectServers opens one lane per parallel mailbox', async () => {
     const lanes: number[] = [];
     const run = start({
@@ -211,7 +184,6 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
           abort,
           changes: [{ action: 'create', mailbox: 'x', target: 'remote' }],
           toSync: ['x'],
-          roundTripMs: 0,
         }),
       },
     });
@@ -229,7 +201,7 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
     const run = start({
       input: sync(),
       overrides: {
-        listMailboxes: () => ({ abort: null, changes, toSync: ['new'], roundTripMs: 0 }),
+        listMailboxes: () => ({ abort: null, changes, toSync: ['new'] }),
         reconcileMailboxes: (i) => void reconciled.push(i),
       },
     });
@@ -498,7 +470,7 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
       overrides: {
         listMailboxes: (i) => {
           listed.push(i);
-          return { abort: null, changes: [], toSync: ['INBOX'], roundTripMs: 0 };
+          return { abort: null, changes: [], toSync: ['INBOX'] };
         },
       },
     });
@@ -560,16 +532,7 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
     actor.subscribe({ error: (e) => errors.push(e) });
     actor.start();
     assert.equal(errors.length, 1);
-    assert.match(String(errors[0]), /maxParallel must be an integer from 1 to maxParallel, got 0/);
-  });
-
-  test('fastLinkLanes above maxParallel is refused with a clear error', () => {
-    const input = { ...sync(), maxParallel: 2, fastLinkLanes: 3 };
-    const actor = createActor(orchestratorMachine, { input });
-    const errors: unknown[] = [];
-    actor.subscribe({ error: (e) => errors.push(e) });
-    actor.start();
-    assert.match(String(errors[0]), /fastLinkLanes must be an integer from 1 to maxParallel, got 3/);
+    assert.match(String(errors[0]), /maxParallel must be a positive integer, got 0/);
   });
 
   test('every state is reachable (xstate/graph shortest paths over all commands and modes)', () => {
@@ -577,13 +540,12 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
     const stimuli: Stimuli = {
       outputs: {
         listMailboxes: [
-          { abort: lost, changes: [], toSync: [], roundTripMs: 0 },
-          { abort: null, changes: [], toSync: [], roundTripMs: 0 },
+          { abort: lost, changes: [], toSync: [] },
+          { abort: null, changes: [], toSync: [] },
           {
             abort: null,
             changes: [{ action: 'subscribe', mailbox: 'a', target: 'local' }],
             toSync: ['a', 'b'],
-            roundTripMs: 0,
           },
         ],
         'mailbox.*': [synced('a'), failed],

@@ -65,7 +65,7 @@ export async function recordSampleRun(file: string): Promise<void> {
           connectServers: () => undefined,
           listMailboxes: async () => {
             await listed;
-            return { abort: null, changes: [], toSync: ['INBOX', 'Archive'], roundTripMs: 0 };
+            return { abort: null, changes: [], toSync: ['INBOX', 'Archive'] };
           },
           reconcileMailboxes: () => undefined,
           keepAlive: () => undefined,

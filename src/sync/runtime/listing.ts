@@ -23,8 +23,6 @@ const STATUS_ITEMS = ['UIDVALIDITY', 'UIDNEXT', 'HIGHESTMODSEQ'];
 export interface Listings {
   listings: PerSide<SideListing>;
   delimiters: PerSide<string | null>;
-  /** The slower server's round trip for `LIST ref ""` (trivial work for the server), in ms. */
-  roundTripMs: number;
 }
 
 /**
@@ -37,15 +35,11 @@ export async function listBothServers(
   mailboxes: readonly string[],
 ): Promise<Listings> {
   const explicit = mailboxes.length > 0;
-  const roundTrips: number[] = [];
   const roots = bothSides(async (side) => {
     const connection = lane[side];
     // A selected mailbox's STATUS may come from the session's stale view: sync it first.
     if (connection.session.state === 'selected') void connection.commands.noop().catch(() => {});
-    const sent = performance.now();
-    const delimiter = await rootDelimiter(connection, config.references[side]);
-    roundTrips.push(performance.now() - sent);
-    return delimiter;
+    return rootDelimiter(connection, config.references[side]);
   });
   roots.catch(() => {}); // awaited below, through `delimiters`
   const delimiters = (side: Side) => roots.then((d) => d[side]);
@@ -87,11 +81,7 @@ export async function listBothServers(
     rootDelimiter: delimiterOf[side],
     mailboxes: listed[side].map(listedMailbox),
   });
-  return {
-    listings: { local: listing('local'), remote: listing('remote') },
-    delimiters: delimiterOf,
-    roundTripMs: Math.max(...roundTrips),
-  };
+  return { listings: { local: listing('local'), remote: listing('remote') }, delimiters: delimiterOf };
 }
 
 /**

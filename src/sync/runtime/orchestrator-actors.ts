@@ -59,7 +59,7 @@ export function createOrchestratorActors(
   const listMailboxes = async ({ mailboxes, repair }: { mailboxes: string[]; repair: boolean }) => {
     const lane = servers.first;
     const list = () => listBothServers(lane, options.listing, mailboxes);
-    const { listings, delimiters, roundTripMs } = await (watch ? watch.listing(list) : list());
+    const { listings, delimiters } = await (watch ? watch.listing(list) : list());
     // A version-0 database needs both delimiters before it can be read (src/store).
     if (ctx.store.upgradePending) ctx.store.upgradeSchema(delimiters.local, delimiters.remote);
     plan = planMailboxList({
@@ -72,7 +72,7 @@ export function createOrchestratorActors(
     const outcome = outcomeOf(plan, repair, (name) => ctx.store.findMailbox(dbCell(name))?.idx);
     ctx.mailboxes = new Map(outcome.targets.map((t) => [t.dbName, t]));
     if (watch) await Promise.all(SIDES.map((side) => watch.watch(lane[side])));
-    return { ...outcome.listing, roundTripMs };
+    return outcome.listing;
   };
 
   const actors: PromiseActors<OrchestratorActorContracts> = {
@@ -127,7 +127,7 @@ function outcomeOf(
   plan: MailboxListPlan,
   repair: boolean,
   idxOf: (dbName: string) => number | undefined,
-): { listing: Omit<ListingOutcome, 'roundTripMs'>; targets: SyncTarget[] } {
+): { listing: ListingOutcome; targets: SyncTarget[] } {
   const fatal = plan.problems.filter((p) => p.code !== 'uidvalidity-changed');
   if (fatal.length > 0) {
     const message = fatal.map((p) => p.message).join('\n');
