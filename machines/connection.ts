@@ -2,7 +2,7 @@
 // authentication, capability checks, COMPRESS and ENABLE QRESYNC, to selecting, idling, logging
 // out and `closed` (final, with a typed reason). Every effect is an actor or action the runtime provides.
 import { and, assign, emit, fromPromise, not, setup } from 'xstate';
-import type { SelectOptions, SelectResult } from '../src/session/commands.js';
+import type { AuthRequest, Mechanism, SelectOptions, SelectResult } from '../src/session/commands.js';
 import type { CloseReason } from '../src/session/errors.js';
 
 export interface ConnectionInput {
@@ -22,15 +22,7 @@ export interface CloseInfo {
   detail: string;
 }
 
-export type Mechanism = 'PLAIN' | 'LOGIN';
-
-export interface AuthRequest {
-  mechanism: Mechanism;
-  /** RFC 4959: send the initial response with AUTHENTICATE. */
-  saslIr: boolean;
-  username: string;
-  password: string;
-}
+export type { AuthRequest, Mechanism };
 
 export interface SelectRequest {
   mailbox: string;
@@ -95,6 +87,19 @@ export function chooseMechanism(
     if (upper === 'LOGIN' && !capabilities.includes('LOGINDISABLED')) return 'LOGIN';
   }
   return undefined;
+}
+
+/** What ENABLE must turn on (RFC 7162 §3.2.3: QRESYNC is off until enabled). */
+const EXTENSIONS = ['QRESYNC'];
+
+/**
+ * ENABLE goes out with the authentication command, saving a round trip, when the server
+ * advertises ENABLE before authentication and the command needs no continuation (LOGIN, or PLAIN
+ * with SASL-IR, RFC 4959): the server runs it once authenticated (RFC 3501 §5.5). Its answer is
+ * only taken after the capabilities that follow authentication were checked; refused, it is sent again.
+ */
+function enablesEarly(mechanism: Mechanism, capabilities: readonly string[]): boolean {
+  return capabilities.includes('ENABLE') && (mechanism === 'LOGIN' || capabilities.includes('SASL-IR'));
 }
 
 /** A ConnectionClosed from the session keeps its reason; anything else becomes `fallback`. */
@@ -327,12 +332,17 @@ export const connectionMachine = chart.createMachine({
           after: { commandTimeout: timeout },
           invoke: {
             src: 'authenticate',
-            input: ({ context }) => ({
-              mechanism: chooseMechanism(context.auth, context.capabilities ?? [])!,
-              saslIr: context.capabilities?.includes('SASL-IR') ?? false,
-              username: context.credentials!.username,
-              password: context.credentials!.password,
-            }),
+            input: ({ context }): AuthRequest => {
+              const capabilities = context.capabilities ?? [];
+              const mechanism = chooseMechanism(context.auth, capabilities)!;
+              return {
+                mechanism,
+                saslIr: capabilities.includes('SASL-IR'),
+                username: context.credentials!.username,
+                password: context.credentials!.password,
+                ...(enablesEarly(mechanism, capabilities) && { enable: EXTENSIONS }),
+              };
+            },
             onDone: {
               target: '#connection.authenticated',
               actions: { type: 'recordCapabilities', params: ({ event }) => event.output },
@@ -372,7 +382,7 @@ export const connectionMachine = chart.createMachine({
           after: { commandTimeout: timeout },
           invoke: {
             src: 'enable',
-            input: { extensions: ['QRESYNC'] },
+            input: { extensions: EXTENSIONS },
             onDone: [
               { guard: { type: 'qresyncEnabled', params: ({ event }) => event.output }, target: 'ready' },
               closeWith('incapable', () => 'ENABLE QRESYNC did not enable QRESYNC'),

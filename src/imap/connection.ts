@@ -387,11 +387,7 @@ export class ImapConnection {
           // RFC 3501 §6.2.1: capabilities sent before the handshake are not to be trusted.
           return undefined;
         }),
-        authenticate: fromPromise(({ input }) =>
-          input.mechanism === 'PLAIN'
-            ? imap.authenticatePlain(input.username, input.password, input.saslIr)
-            : imap.login(input.username, input.password),
-        ),
+        authenticate: fromPromise(({ input }) => imap.authenticate(input)),
         compress: fromPromise(() => imap.compress(this.#switching((t, rest) => t.startCompression(rest)))),
         enable: fromPromise(({ input }) => imap.enable(input.extensions)),
         select: fromPromise(({ input }) => imap.select(input.mailbox, input.options)),

@@ -69,6 +69,11 @@ const TABLE: Record<string, CommandFacts> = {
 /** Commands missing from the table are passed through in any state after the greeting. */
 const UNKNOWN: CommandFacts = facts(ANY);
 
+/** LOGIN and AUTHENTICATE: their OK moves the session to the authenticated state (RFC 3501 §3). */
+export function authenticates(name: string): boolean {
+  return name === 'LOGIN' || name === 'AUTHENTICATE';
+}
+
 export function commandFacts(name: string): CommandFacts {
   return TABLE[name] ?? UNKNOWN;
 }

@@ -76,6 +76,21 @@ export interface AppendMessage {
   size: number;
 }
 
+export type Mechanism = 'PLAIN' | 'LOGIN';
+
+export interface AuthRequest {
+  mechanism: Mechanism;
+  /** RFC 4959: send the initial response with AUTHENTICATE. */
+  saslIr: boolean;
+  username: string;
+  password: string;
+  /**
+   * RFC 5161: ENABLE these right behind the authentication command, in the same write when it
+   * needs no continuation (LOGIN, PLAIN with SASL-IR); `enable()` of the same list takes its answer.
+   */
+  enable?: string[];
+}
+
 export interface IdleHandle {
   /** Resolves when the server acknowledged IDLE with `+`. */
   started: Promise<void>;
@@ -84,6 +99,9 @@ export interface IdleHandle {
 }
 
 export class SessionCommands<A> {
+  /** The ENABLE sent with the authentication: its list, and what it enabled (undefined if refused). */
+  #earlyEnable: { extensions: string; enabled: Promise<string[] | undefined> } | undefined;
+
   constructor(
     readonly session: Session<A>,
     readonly args: ArgBuilder<A>,
@@ -99,18 +117,41 @@ export class SessionCommands<A> {
     return capabilitiesIn(await this.session.command('LOGIN', [b.string(user), b.string(password)]));
   }
 
-  /** AUTHENTICATE PLAIN (RFC 4616), with the initial response inline when SASL-IR (RFC 4959) is on. */
+  /**
+   * AUTHENTICATE PLAIN (RFC 4616), with the initial response inline when SASL-IR (RFC 4959) is on:
+   * the exchange is then complete, a `+` would be a protocol error, and commands may follow it.
+   */
   async authenticatePlain(user: string, password: string, saslIr: boolean): Promise<string[] | undefined> {
     const b = this.args;
     const response = Buffer.from(`\0${user}\0${password}`).toString('base64');
+    if (saslIr) {
+      return capabilitiesIn(await this.session.command('AUTHENTICATE', [b.atom('PLAIN'), b.atom(response)]));
+    }
     let answered = false;
     // A second `+` after our response means the server wants more than PLAIN gives: cancel (§6.2.2).
     const onContinuation = (_text: string, reply: ContinuationReply) => {
-      reply(Buffer.from(answered || saslIr ? '*' : response));
+      reply(Buffer.from(answered ? '*' : response));
       answered = true;
     };
-    const args = saslIr ? [b.atom('PLAIN'), b.atom(response)] : [b.atom('PLAIN')];
-    return capabilitiesIn(await this.session.command('AUTHENTICATE', args, { onContinuation }));
+    return capabilitiesIn(await this.session.command('AUTHENTICATE', [b.atom('PLAIN')], { onContinuation }));
+  }
+
+  /**
+   * LOGIN or AUTHENTICATE PLAIN, with `request.enable` queued right behind it (pipelined when the
+   * command needs no continuation, saving a round trip). Resolves with the capabilities the server
+   * volunteered; rejects with the authentication's failure alone, whatever becomes of the ENABLE.
+   */
+  authenticate(request: AuthRequest): Promise<string[] | undefined> {
+    const { username, password } = request;
+    const authenticated =
+      request.mechanism === 'PLAIN'
+        ? this.authenticatePlain(username, password, request.saslIr)
+        : this.login(username, password);
+    if (request.enable !== undefined) {
+      const enabled = this.#enable(request.enable, true).catch(() => undefined);
+      this.#earlyEnable = { extensions: request.enable.join(' '), enabled };
+    }
+    return authenticated;
   }
 
   /** `upgrade` switches the transport to TLS before any later command is written. */
@@ -123,12 +164,24 @@ export class SessionCommands<A> {
     await this.session.command('COMPRESS', [this.args.atom('DEFLATE')], { afterOk: start });
   }
 
-  /** RFC 5161: resolves with the extensions the server says it enabled. */
+  /**
+   * RFC 5161: resolves with the extensions the server says it enabled. Takes the answer of the
+   * same ENABLE sent with the authentication when it enabled them all; sends ENABLE (again) when
+   * there was none, or it was refused (e.g. not accepted before authentication completed).
+   */
   async enable(extensions: string[]): Promise<string[]> {
-    const result = await this.session.command(
-      'ENABLE',
-      extensions.map((e) => this.args.atom(e)),
-    );
+    const early = this.#earlyEnable;
+    this.#earlyEnable = undefined;
+    if (early?.extensions === extensions.join(' ')) {
+      const enabled = await early.enabled;
+      if (enabled !== undefined && extensions.every((e) => enabled.includes(e))) return enabled;
+    }
+    return this.#enable(extensions, false);
+  }
+
+  async #enable(extensions: string[], afterAuthentication: boolean): Promise<string[]> {
+    const atoms = extensions.map((e) => this.args.atom(e));
+    const result = await this.session.command('ENABLE', atoms, { afterAuthentication });
     return result.untagged.flatMap((r) => (r.type === 'ENABLED' ? r.capabilities : []));
   }
 

@@ -2,7 +2,7 @@
 // back-pressure), matching tagged completions, routing untagged responses, protocol state, closing.
 // Fed parsed `Response`s through `receive`; writes through the injected `SessionWriter`.
 import type { Response, TaggedResponse, UntaggedResponse } from '../protocol/types.js';
-import { commandFacts, invalidInState } from './command-table.js';
+import { authenticates, commandFacts, invalidInState } from './command-table.js';
 import { describeResponse } from './describe.js';
 import { type CloseReason, CommandFailed, CommandNotAllowed, ConnectionClosed } from './errors.js';
 import { Fifo } from './fifo.js';
@@ -53,7 +53,9 @@ const CRLF = Buffer.from('\r\n');
  * A FETCH/EXPUNGE/VANISHED routed to a command may still be unsolicited (another client changed the
  * mailbox, RFC 3501 §7): callers treat what they receive as mailbox state, not only as an answer.
  * State-changing commands (SELECT, LOGIN, STARTTLS, IDLE, ...) are exclusive by table, so e.g. every
- * FLAGS/EXISTS/OK [UIDVALIDITY] seen during SELECT is SELECT's.
+ * FLAGS/EXISTS/OK [UIDVALIDITY] seen during SELECT is SELECT's. The one exception: a command marked
+ * `afterAuthentication` may follow a LOGIN or AUTHENTICATE that expects no continuation (ENABLE
+ * QRESYNC in the same write as the credentials saves a round trip); see #mayFollowAuthentication.
  */
 export class Session<A> {
   readonly #writer: SessionWriter;
@@ -73,6 +75,11 @@ export class Session<A> {
   readonly #claims = new Map<string, Fifo<Pending<A>>>();
   /** An exclusive command on the wire: nothing else is written until it is released. */
   #barrier: Pending<A> | undefined;
+  /**
+   * A LOGIN, or AUTHENTICATE expecting no continuation, written in full and not yet completed:
+   * commands marked `afterAuthentication` may follow it on the wire.
+   */
+  #authInFlight: Pending<A> | undefined;
   /** The command whose synchronising literal waits for `+` (only one can: writes are serial). */
   #literalWait: { cmd: Pending<A>; resume(proceed: boolean): void } | undefined;
   #pumping = false;
@@ -168,6 +175,7 @@ export class Session<A> {
     this.#inFlight.clear();
     this.#claims.clear();
     this.#barrier = undefined;
+    this.#authInFlight = undefined;
     for (const cmd of pending) cmd.reject(error);
     this.#greeting.reject(error);
     this.#closedSignal.resolve(error);
@@ -230,6 +238,7 @@ export class Session<A> {
       return;
     }
     this.#inFlight.delete(tagged.tag);
+    if (this.#authInFlight === cmd) this.#authInFlight = undefined;
     this.#unclaim(cmd);
     this.#updateState(cmd.name, tagged.status);
     const result: CommandResult = {
@@ -272,7 +281,7 @@ export class Session<A> {
   /** RFC 3501 §3: the transitions a command's completion causes. */
   #updateState(name: string, status: TaggedResponse['status']): void {
     if (status === 'OK') {
-      if (name === 'LOGIN' || name === 'AUTHENTICATE' || name === 'CLOSE' || name === 'UNSELECT') {
+      if (authenticates(name) || name === 'CLOSE' || name === 'UNSELECT') {
         this.#state = 'authenticated';
       } else if (name === 'SELECT' || name === 'EXAMINE') {
         this.#state = 'selected';
@@ -293,6 +302,7 @@ export class Session<A> {
       return;
     }
     // Commands with a continuation handler are exclusive, so at most one can be on the wire.
+    // An authentication followed by pipelined commands has none: a `+` then is a protocol error.
     const cmd = this.#barrier;
     const onContinuation = cmd?.opts.onContinuation;
     if (cmd === undefined || onContinuation === undefined) {
@@ -316,11 +326,12 @@ export class Session<A> {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (!this.#closed && this.#state !== 'greeting' && !this.#barrier && this.#queue.length > 0) {
+      while (!this.#closed && this.#state !== 'greeting' && this.#queue.length > 0) {
         const cmd = this.#queue.peek()!;
-        if (cmd.exclusive && this.#inFlight.size > 0) break;
+        const followsAuth = this.#mayFollowAuthentication(cmd);
+        if (!followsAuth && (this.#barrier || (cmd.exclusive && this.#inFlight.size > 0))) break;
         this.#queue.shift();
-        const refusal = invalidInState(cmd.name, this.#state);
+        const refusal = invalidInState(cmd.name, followsAuth ? 'authenticated' : this.#state);
         if (refusal !== undefined) cmd.reject(new CommandNotAllowed(refusal));
         else await this.#write(cmd);
       }
@@ -329,6 +340,20 @@ export class Session<A> {
     } finally {
       this.#pumping = false;
     }
+  }
+
+  /**
+   * `cmd` may go on the wire behind the authentication command in flight: it asked to, nothing
+   * exclusive was written since, and when it is exclusive itself nothing else is in flight.
+   */
+  #mayFollowAuthentication(cmd: Pending<A>): boolean {
+    const auth = this.#authInFlight;
+    return (
+      cmd.opts.afterAuthentication === true &&
+      auth !== undefined &&
+      this.#barrier === auth &&
+      (!cmd.exclusive || this.#inFlight.size === 1)
+    );
   }
 
   async #write(cmd: Pending<A>): Promise<void> {
@@ -359,6 +384,10 @@ export class Session<A> {
       } else {
         await this.#writer.writeStream(chunk.body, chunk.size);
       }
+    }
+    // Without a SASL exchange to come, the server's next line from us is a new command.
+    if (authenticates(cmd.name) && !cmd.opts.onContinuation && this.#inFlight.has(tag)) {
+      this.#authInFlight = cmd;
     }
   }
 

@@ -69,6 +69,13 @@ export interface CommandOptions {
    * transport here). Makes the command exclusive.
    */
   afterOk?: (result: CommandResult) => Promise<void>;
+  /**
+   * May be written right behind an in-flight LOGIN, or AUTHENTICATE expecting no continuation
+   * (no `onContinuation`: e.g. PLAIN with its initial response, RFC 4959), instead of after its
+   * completion: checked against the authenticated state that command leads to. The server runs
+   * it after the authentication (RFC 3501 §5.5) and refuses it with NO or BAD if that failed.
+   */
+  afterAuthentication?: boolean;
   /** Untagged types this command can produce, overriding the table (for commands it lacks). */
   claims?: readonly string[];
 }

@@ -1,11 +1,13 @@
 // The connection runtime against a real Dovecot: each transport, STARTTLS and authentication,
-// the chart's state, COMPRESS on the wire, SELECT, LOGOUT, and refused credentials.
+// the chart's state, COMPRESS on the wire, SELECT, LOGOUT, refused credentials, and ENABLE QRESYNC
+// written together with the credentials.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ImapConnection } from '../../src/imap/connection.js';
 import { parseFingerprint, parseProxyUrl } from '../../src/transport/transport.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
 import { startSocks5Server } from '../helpers/socks5-server.js';
+import { startRecordingRelay } from './relay.js';
 import { closeAll, message, openTracked, optionsFor, recordingLogger } from './setup.js';
 
 describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
@@ -56,6 +58,33 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
       return true;
     });
   });
+
+  for (const [auth, compress] of [
+    ['PLAIN', false],
+    ['LOGIN', false],
+    ['PLAIN', true],
+  ] as const) {
+    test(`${auth}${compress ? ' + COMPRESS' : ''}: ENABLE QRESYNC leaves in the write of the credentials`, async () => {
+      const relay = await startRecordingRelay(dovecot.host, dovecot.imapPort!);
+      try {
+        const options = optionsFor(dovecot, 'starttls', { startTls: false, auth: [auth], compress });
+        options.transport.port = relay.port;
+        const conn = await openTracked(options);
+        const credentials = auth === 'PLAIN' ? 'AUTHENTICATE PLAIN \\S+' : 'LOGIN \\S+ \\S+';
+        assert.match(relay.chunks[0]!, new RegExp(`^a1 ${credentials}\r\na2 ENABLE QRESYNC\r\n$`));
+        if (compress) assert.equal(relay.chunks[1], 'a3 COMPRESS DEFLATE\r\n');
+        else assert.equal(relay.chunks.length, 1);
+        // QRESYNC is on: SELECT takes its parameters (RFC 7162 §3.2.5), without a second ENABLE.
+        const { uidValidity } = await conn.commands.status('INBOX', ['UIDVALIDITY']);
+        const selected = await conn.select('INBOX', { qresync: { uidValidity: uidValidity!, modseq: 1n } });
+        assert.equal(selected.uidValidity, uidValidity);
+        if (!compress) assert.ok(!relay.chunks.slice(1).join('').includes('ENABLE'));
+        assert.equal((await conn.logout()).reason, 'logout');
+      } finally {
+        await relay.close();
+      }
+    });
+  }
 
   test('LOGIN mechanism, IP literal host, imaps with an SPKI pin instead of a CA', async () => {
     const logger = recordingLogger();

@@ -1,6 +1,7 @@
 // Faults a real server cannot produce, against the scripted fake server (and a fake tunnel):
 // STARTTLS missing or injected, SASL without SASL-IR, missing capabilities, a close in the middle
-// of a literal, BYE during a command, a tunnel command that exits.
+// of a literal, BYE during a command, a tunnel command that exits, and the ENABLE written with the
+// credentials meeting a refused login, a refused ENABLE or capabilities without QRESYNC.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
@@ -42,6 +43,11 @@ const selectInbox: Step = {
   reply: (tag) =>
     `* FLAGS (\\Seen)\r\n* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [HIGHESTMODSEQ 3] ok\r\n${tag} OK [READ-WRITE] selected\r\n`,
 };
+
+/** A greeting that makes the client write ENABLE QRESYNC behind AUTHENTICATE PLAIN (SASL-IR). */
+const pipelinedGreeting: Step = { send: '* OK [CAPABILITY IMAP4rev1 SASL-IR ENABLE AUTH=PLAIN] hi\r\n' };
+/** The credentials, not answered: the next step reads the ENABLE the client sent without waiting. */
+const authenticateUnanswered: Step = { expect: /^a1 AUTHENTICATE PLAIN \S+$/ };
 
 function isClosedWith(reason: string, pattern: RegExp) {
   return (error: Error & { reason?: string }) => {
@@ -111,6 +117,73 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     const connection = await openTracked(options(server));
     assert.equal(connection.state, 'authenticated.ready');
     assert.equal((await connection.logout()).reason, 'logout');
+    await server.finished;
+  });
+
+  test('ENABLE written with the credentials: a refused login fails with the login error alone, at once', async () => {
+    const server = await fake([
+      pipelinedGreeting,
+      authenticateUnanswered,
+      // ENABLE is left unanswered: the client must not wait for it.
+      { expect: /^a2 ENABLE QRESYNC$/, reply: 'a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n' },
+      { expectClose: true },
+    ]);
+    await assert.rejects(openTracked(options(server)), (error: ImapConnectionError) => {
+      assert.equal(error.reason, 'auth');
+      assert.equal(
+        error.message,
+        'remote: authentication failed: AUTHENTICATE failed: NO [AUTHENTICATIONFAILED] Authentication failed.',
+      );
+      return true;
+    });
+    await server.finished;
+  });
+
+  test('ENABLE written with the credentials and refused: sent again once QRESYNC is seen advertised', async () => {
+    const server = await fake([
+      pipelinedGreeting,
+      authenticateUnanswered,
+      {
+        expect: /^a2 ENABLE QRESYNC$/,
+        reply: `a1 OK [CAPABILITY ${CAPS}] in\r\na2 BAD Error in IMAP command ENABLE: not yet\r\n`,
+      },
+      { expect: /^a3 ENABLE QRESYNC$/, reply: '* ENABLED QRESYNC\r\na3 OK enabled\r\n' },
+      selectInbox,
+    ]);
+    const connection = await openTracked(options(server));
+    assert.equal(connection.state, 'authenticated.ready');
+    assert.equal((await connection.select('INBOX')).uidValidity, 7);
+    await server.finished;
+  });
+
+  test('ENABLE written with the credentials: capabilities after login without QRESYNC still fail', async () => {
+    const server = await fake([
+      pipelinedGreeting,
+      authenticateUnanswered,
+      {
+        expect: /^a2 ENABLE QRESYNC$/,
+        // The ENABLED does not count: the capabilities after authentication decide.
+        reply: `a1 OK [CAPABILITY ${CAPS.replace(' QRESYNC', '')}] in\r\n* ENABLED QRESYNC\r\na2 OK\r\n`,
+      },
+      { expectClose: true },
+    ]);
+    await assert.rejects(
+      openTracked(options(server)),
+      isClosedWith('incapable', /^remote: the server lacks the required capability QRESYNC$/),
+    );
+    await server.finished;
+  });
+
+  test('without SASL-IR the ENABLE waits for the end of the SASL exchange', async () => {
+    const response = Buffer.from(`\0user\0${PASSWORD}`).toString('base64');
+    const server = await fake([
+      { send: '* OK [CAPABILITY IMAP4rev1 ENABLE AUTH=PLAIN] hi\r\n' },
+      { expect: /^a1 AUTHENTICATE PLAIN$/, reply: '+ \r\n' },
+      { expect: (line) => line === response, reply: `a1 OK [CAPABILITY ${CAPS}] logged in\r\n` },
+      { expect: /^a2 ENABLE QRESYNC$/, reply: '* ENABLED QRESYNC\r\na2 OK enabled\r\n' },
+    ]);
+    const connection = await openTracked(options(server));
+    assert.equal(connection.state, 'authenticated.ready');
     await server.finished;
   });
 

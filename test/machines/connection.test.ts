@@ -85,6 +85,94 @@ describe('connection chart: greeting and authentication', () => {
     assert.equal(plain.server.lines[0], `a1 AUTHENTICATE PLAIN ${PLAIN_B64}`);
   });
 
+  test('ENABLE advertised before auth: ENABLE QRESYNC follows LOGIN or SASL-IR PLAIN at once, sent once', async () => {
+    for (const [auth, first] of [
+      ['PLAIN', `a1 AUTHENTICATE PLAIN ${PLAIN_B64}`],
+      ['LOGIN', 'a1 LOGIN "user" "pass"'],
+    ] as const) {
+      const stateAtEnable: string[] = [];
+      const okWithCaps = (tag: string) => [
+        tagged(tag, 'OK', 'in', { name: 'CAPABILITY', capabilities: FULL_CAPS }),
+      ];
+      const h = startConnection({
+        input: input({ auth: [auth] }),
+        greeting: okGreeting(['IMAP4REV1', 'AUTH=PLAIN', 'SASL-IR', 'ENABLE']),
+        handlers: {
+          AUTHENTICATE: okWithCaps,
+          LOGIN: okWithCaps,
+          ENABLE: (tag) => {
+            stateAtEnable.push(h.session.state);
+            return [untagged({ type: 'ENABLED', capabilities: ['QRESYNC'] }), tagged(tag)];
+          },
+        },
+      });
+      await ready(h);
+      assert.deepEqual(h.server.lines, [first, 'a2 ENABLE QRESYNC']);
+      // Written before the server answered the credentials.
+      assert.deepEqual(stateAtEnable, ['not-authenticated']);
+      assert.deepEqual(h.states, [
+        'connecting',
+        'greeting',
+        'notAuthenticated.authenticating',
+        'authenticated.enabling',
+        'authenticated.ready',
+      ]);
+    }
+  });
+
+  test('the ENABLE sent with the credentials: refused, it is sent again; a refused login closes as before', async () => {
+    const refusedEnable = startConnection({
+      input: input(),
+      greeting: okGreeting(['IMAP4REV1', 'AUTH=PLAIN', 'SASL-IR', 'ENABLE']),
+      handlers: {
+        AUTHENTICATE: (tag) => [tagged(tag, 'OK', 'in', { name: 'CAPABILITY', capabilities: FULL_CAPS })],
+        ENABLE: (tag) =>
+          tag === 'a2'
+            ? [tagged(tag, 'BAD', 'not now')]
+            : [untagged({ type: 'ENABLED', capabilities: ['QRESYNC'] }), tagged(tag)],
+      },
+    });
+    await ready(refusedEnable);
+    assert.deepEqual(refusedEnable.server.lines.slice(1), ['a2 ENABLE QRESYNC', 'a3 ENABLE QRESYNC']);
+
+    const refusedLogin = startConnection({
+      input: input(),
+      greeting: okGreeting(['IMAP4REV1', 'AUTH=PLAIN', 'SASL-IR', 'ENABLE']),
+      handlers: {
+        AUTHENTICATE: (tag) => [tagged(tag, 'NO', 'invalid credentials')],
+        ENABLE: (tag) => [tagged(tag, 'BAD', 'not authenticated')],
+      },
+    });
+    const out = await closed(refusedLogin);
+    assert.deepEqual(out, {
+      reason: 'auth',
+      detail: 'remote: authentication failed: AUTHENTICATE failed: NO invalid credentials',
+    });
+    assert.deepEqual(refusedLogin.server.lines.slice(1), ['a2 ENABLE QRESYNC']);
+  });
+
+  test('COMPRESS waits for the answer to the ENABLE sent with the credentials: nothing else in flight', async () => {
+    const inFlightAtCompress: number[] = [];
+    const h = startConnection({
+      input: input({ compress: true }),
+      greeting: okGreeting(['IMAP4REV1', 'AUTH=PLAIN', 'SASL-IR', 'ENABLE']),
+      handlers: {
+        AUTHENTICATE: (tag) => [
+          tagged(tag, 'OK', 'in', { name: 'CAPABILITY', capabilities: [...FULL_CAPS, 'COMPRESS=DEFLATE'] }),
+        ],
+        COMPRESS: (tag) => {
+          inFlightAtCompress.push(h.session.inFlight);
+          return [tagged(tag)];
+        },
+      },
+    });
+    await ready(h);
+    // RFC 4978 §3: the stream is compressed right after COMPRESS's OK; no earlier answer may straddle it.
+    assert.deepEqual(inFlightAtCompress, [1]);
+    assert.deepEqual(h.server.lines.slice(1), ['a2 ENABLE QRESYNC', 'a3 COMPRESS DEFLATE']);
+    assert.deepEqual(h.events, ['transport opened', 'deflate started']);
+  });
+
   test('LOGINDISABLED without a usable SASL mechanism closes before sending credentials', async () => {
     const h = startConnection({ input: input(), greeting: okGreeting(['IMAP4REV1', 'LOGINDISABLED']) });
     const out = await closed(h);

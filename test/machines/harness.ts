@@ -134,11 +134,7 @@ export function startConnection(options: {
           events.push('tls started');
         }),
       ),
-      authenticate: fromPromise(({ input }) =>
-        input.mechanism === 'PLAIN'
-          ? imap.authenticatePlain(input.username, input.password, input.saslIr)
-          : imap.login(input.username, input.password),
-      ),
+      authenticate: fromPromise(({ input }) => imap.authenticate(input)),
       compress: fromPromise(() =>
         imap.compress(async () => {
           events.push('deflate started');

@@ -50,6 +50,34 @@ describe('typed helpers', () => {
     ]);
   });
 
+  test('authenticate with enable: ENABLE follows at once and enable() takes its answer; refused, sends it again', async () => {
+    for (const refused of [false, true]) {
+      const { session, writer, imap } = client(greetingOk());
+      const auth = imap.authenticate({
+        mechanism: 'LOGIN',
+        saslIr: false,
+        username: 'user',
+        password: 'pass',
+        enable: ['QRESYNC'],
+      });
+      await settle();
+      assert.deepEqual(writer.written, ['a1 LOGIN "user" "pass"\r\n', 'a2 ENABLE QRESYNC\r\n']);
+      session.receive(tagged('a1'));
+      if (!refused) session.receive(untagged({ type: 'ENABLED', capabilities: ['QRESYNC'] }));
+      session.receive(refused ? tagged('a2', 'BAD', 'not yet') : tagged('a2'));
+      assert.equal(await auth, undefined);
+      const enabled = imap.enable(['QRESYNC']);
+      if (refused) {
+        await settle();
+        assert.equal(writer.written[2], 'a3 ENABLE QRESYNC\r\n');
+        session.receive(untagged({ type: 'ENABLED', capabilities: ['QRESYNC'] }));
+        session.receive(tagged('a3'));
+      }
+      assert.deepEqual(await enabled, ['QRESYNC']);
+      assert.equal(writer.written.length, refused ? 3 : 2);
+    }
+  });
+
   test('SELECT with QRESYNC sends its parameters and gathers UIDVALIDITY, HIGHESTMODSEQ, VANISHED and FETCH', async () => {
     const { session, writer, imap } = client();
     const select = imap.select('INBOX', {

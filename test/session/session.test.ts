@@ -323,6 +323,116 @@ describe('protocol state', () => {
   });
 });
 
+describe('commands behind an authentication', () => {
+  const login = (session: ReturnType<typeof newSession>['session']) =>
+    session.command('LOGIN', [b.string('u'), b.string('p')]);
+  const enable = (session: ReturnType<typeof newSession>['session'], afterAuthentication = true) =>
+    session.command('ENABLE', [b.atom('QRESYNC')], { afterAuthentication });
+  const started = () => {
+    const s = newSession();
+    s.session.receive(greetingOk());
+    return s;
+  };
+
+  test('afterAuthentication: written right behind LOGIN, checked against the authenticated state', async () => {
+    const { session, writer } = started();
+    const loggingIn = login(session);
+    const enabling = enable(session);
+    await settle();
+    assert.deepEqual(writer.written, ['a1 LOGIN "u" "p"\r\n', 'a2 ENABLE QRESYNC\r\n']);
+    assert.equal(session.state, 'not-authenticated');
+    session.receive(tagged('a1'));
+    session.receive(untagged({ type: 'ENABLED', capabilities: ['QRESYNC'] }));
+    session.receive(tagged('a2'));
+    await loggingIn;
+    assert.deepEqual((await enabling).untagged, [untagged({ type: 'ENABLED', capabilities: ['QRESYNC'] })]);
+    assert.equal(session.state, 'authenticated');
+  });
+
+  test('unmarked, or behind AUTHENTICATE that expects a continuation, it waits for the completion', async () => {
+    const unmarked = started();
+    const loggingIn = login(unmarked.session);
+    const enabling = enable(unmarked.session, false);
+    await settle();
+    assert.deepEqual(unmarked.writer.written, ['a1 LOGIN "u" "p"\r\n']);
+    unmarked.session.receive(tagged('a1'));
+    await loggingIn;
+    await settle();
+    assert.equal(unmarked.writer.written[1], 'a2 ENABLE QRESYNC\r\n');
+    unmarked.session.receive(tagged('a2'));
+    await enabling;
+
+    const sasl = started();
+    const authenticating = sasl.session.command('AUTHENTICATE', [b.atom('PLAIN')], {
+      onContinuation: (_text, reply) => reply(Buffer.from('AHUAcA==')),
+    });
+    const behind = enable(sasl.session);
+    await settle();
+    sasl.session.receive(plus(''));
+    await settle();
+    assert.deepEqual(sasl.writer.written, ['a1 AUTHENTICATE PLAIN\r\n', 'AHUAcA==\r\n']);
+    sasl.session.receive(tagged('a1'));
+    await authenticating;
+    await settle();
+    assert.equal(sasl.writer.written[2], 'a2 ENABLE QRESYNC\r\n');
+    sasl.session.receive(tagged('a2'));
+    await behind;
+  });
+
+  test('only commands valid once authenticated follow, and an exclusive one only with nothing else in flight', async () => {
+    const { session, writer } = started();
+    const loggingIn = login(session);
+    const starttls = session.command('STARTTLS', [], { afterAuthentication: true });
+    const noop = session.command('NOOP', [], { afterAuthentication: true });
+    const enabling = enable(session);
+    await assert.rejects(starttls, /STARTTLS is not valid in the authenticated state/);
+    await settle();
+    // ENABLE is exclusive: it waits for LOGIN and NOOP to complete.
+    assert.deepEqual(writer.written, ['a1 LOGIN "u" "p"\r\n', 'a2 NOOP\r\n']);
+    session.receive(tagged('a1'));
+    session.receive(tagged('a2'));
+    await Promise.all([loggingIn, noop]);
+    await settle();
+    assert.equal(writer.written[2], 'a3 ENABLE QRESYNC\r\n');
+    const second = enable(session);
+    await settle();
+    assert.equal(writer.written.length, 3, 'nothing follows an exclusive command in flight');
+    session.receive(tagged('a3'));
+    await enabling;
+    await settle();
+    assert.equal(writer.written[3], 'a4 ENABLE QRESYNC\r\n');
+    session.receive(tagged('a4'));
+    await second;
+  });
+
+  test('a refused login: the follower on the wire fails with the answer, one not yet written locally', async () => {
+    const { session, writer } = started();
+    const loggingIn = login(session);
+    const written = enable(session);
+    const queued = enable(session);
+    await settle();
+    assert.equal(writer.written.length, 2);
+    session.receive(tagged('a1', 'NO', 'invalid credentials'));
+    session.receive(tagged('a2', 'BAD', 'not authenticated'));
+    await assert.rejects(loggingIn, CommandFailed);
+    await assert.rejects(written, (e: unknown) => e instanceof CommandFailed && e.result.status === 'BAD');
+    await assert.rejects(queued, /ENABLE is not valid in the not-authenticated state/);
+    assert.equal(session.state, 'not-authenticated');
+  });
+
+  test('a "+" once a command followed the authentication closes the session as a protocol error', async () => {
+    const { session } = started();
+    const authenticating = session.command('AUTHENTICATE', [b.atom('PLAIN'), b.atom('AHUAcA==')]);
+    const enabling = enable(session);
+    await settle();
+    session.receive(plus('more?'));
+    for (const pending of [authenticating, enabling]) {
+      await assert.rejects(pending, (e: unknown) => e instanceof ConnectionClosed && e.reason === 'protocol');
+    }
+    assert.match((await session.closed).detail, /unexpected continuation request/);
+  });
+});
+
 describe('closing', () => {
   test('close fails in-flight, literal-waiting and queued commands, and every later command', async () => {
     const { session } = await selectedSession();
