@@ -61,4 +61,25 @@ describe('SideTracker', () => {
     tracker.absorb({ kind: 'untagged', type: 'OK', code: { name: 'HIGHESTMODSEQ', value: 40n }, text: '' });
     assert.equal(tracker.highestModseq, 40n);
   });
+
+  test('EXISTS explained by our own APPENDs is no new mail; one more than that is', () => {
+    const exists = (number: number) => ({ kind: 'untagged', type: 'EXISTS', number }) as const;
+    const vanished = (first: number, last: number, earlier = false) =>
+      ({ kind: 'untagged', type: 'VANISHED', earlier, uids: [[first, last]] as [number, number][] }) as const;
+    const tracker = new SideTracker(1n);
+    tracker.absorb(exists(7));
+    assert.equal(tracker.sawExists, true, 'before the SELECT is known every EXISTS counts');
+    tracker.sawExists = false;
+    tracker.selected(10);
+    tracker.absorb(vanished(1, 2, true)); // gone before the SELECT: the count stays 10
+    tracker.absorb(vanished(3, 4)); // 8 left
+    tracker.expectAppends(5);
+    tracker.absorb(exists(13));
+    assert.equal(tracker.sawExists, false, '8 + our 5');
+    tracker.absorb(exists(14));
+    assert.equal(tracker.sawExists, true, 'one more than ours');
+    tracker.sawExists = false;
+    tracker.absorb(exists(14));
+    assert.equal(tracker.sawExists, false, 'that arrival is now counted');
+  });
 });

@@ -185,6 +185,7 @@ async function appendBatch(
     size: m.size,
     body: streamed(bodies[k]!, m, readers[k]!, source, k === batch.length - 1 ? recordIdentities : undefined),
   }));
+  work.trackers[target].expectAppends(batch.length);
   const appended = work.conns[target].commands.append(work.names[target], appends);
   appended.catch(() => allStreamed());
   const committed = appended.then((appendUid) => commit(store, logger, work, target, batch, appendUid));

@@ -15,8 +15,12 @@ import type { MailboxWork } from './work.js';
 /** Fetches and copies the new messages of `source`; resolves with how many it found. */
 async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxWork, source: Side) {
   const tracker = work.trackers[source];
-  // Only the first pass knows UIDNEXT; later ones look again only after an EXISTS.
-  if (!work.firstPass[source] && !tracker.sawExists) return { found: 0, copied: 0 };
+  // Only the first pass knows UIDNEXT; later ones look again only after an EXISTS our own
+  // APPENDs do not explain. Without one, everything below UIDNEXT is copied or one of our copies.
+  if (!work.firstPass[source] && !tracker.sawExists) {
+    work.copiedBelow[source] = Math.max(work.copiedBelow[source], work.uidNext[source]);
+    return { found: 0, copied: 0 };
+  }
   const first = work.firstPass[source];
   work.firstPass[source] = false;
   tracker.sawExists = false;

@@ -110,6 +110,7 @@ export async function selectMailbox<C extends ImapConnection>(
       tracker.absorb({ kind: 'untagged', type: 'FETCH', seq, attributes });
     const selected = selectedSide(result, side, mailbox);
     tracker.noteModseq(selected.highestModseq);
+    tracker.selected(selected.exists);
     return selected;
   };
   let local: SelectedSide;

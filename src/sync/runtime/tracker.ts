@@ -24,8 +24,16 @@ export class SideTracker {
    * at or below it reached us before the response that carried it (RFC 7162 §3.1.2.1, §3.2.10).
    */
   highestModseq: bigint;
-  /** An EXISTS arrived since the last new-message fetch: maybe new mail. */
+  /** An EXISTS arrived since the last new-message fetch that our own APPENDs do not explain. */
   sawExists = false;
+  /**
+   * How many messages the mailbox would hold without our APPENDs: the SELECT's EXISTS, minus
+   * what vanished since, plus foreign arrivals. Undefined until the SELECT is known: every
+   * EXISTS then counts as new mail.
+   */
+  #othersCount: number | undefined;
+  /** Messages our APPENDs to this mailbox add (counted when sent: their EXISTS may come first). */
+  #ownAppends = 0;
   /** Flag lists we stored per UID: a FETCH showing exactly these is our own write echoed back. */
   readonly #ownFlags = new Map<number, string>();
   /** UIDs we are expunging: their VANISHED is our own. */
@@ -61,6 +69,16 @@ export class SideTracker {
     for (const uid of uids) this.#ownExpunges.add(uid);
   }
 
+  /** The SELECT's EXISTS: the count later EXISTS responses are compared with. */
+  selected(exists: number): void {
+    this.#othersCount = exists;
+  }
+
+  /** We are appending `count` messages: the EXISTS they cause is no news. */
+  expectAppends(count: number): void {
+    this.#ownAppends += count;
+  }
+
   /** Every untagged response of the selected mailbox goes through here, solicited or not. */
   absorb(response: UntaggedResponse): void {
     switch (response.type) {
@@ -70,9 +88,20 @@ export class SideTracker {
       case 'VANISHED':
         for (const uid of uidsOf(response.uids)) if (!this.#ownExpunges.has(uid)) this.vanished.add(uid);
         for (const uid of uidsOf(response.uids)) this.modified.delete(uid);
+        // RFC 7162 §3.2.10: a VANISHED without EARLIER, like EXPUNGE, shrinks the mailbox by
+        // one per UID (EARLIER ones report what was gone before). Shrinking too far only makes
+        // a later EXISTS look new: one more look, never a missed message.
+        if (!response.earlier && this.#othersCount !== undefined) {
+          this.#othersCount -= uidCount(response.uids);
+        }
         break;
       case 'EXISTS':
-        this.sawExists = true;
+        // Our APPENDs' own EXISTS (RFC 3501 §6.3.11) are no new mail: a second new-message
+        // fetch per mailbox would find only our copies.
+        if (this.#othersCount === undefined || response.number > this.#othersCount + this.#ownAppends) {
+          this.sawExists = true;
+          if (this.#othersCount !== undefined) this.#othersCount = response.number - this.#ownAppends;
+        }
         break;
       case 'OK':
         this.absorbCode(response.code);
@@ -105,6 +134,10 @@ export class SideTracker {
   noteModseq(modseq: bigint): void {
     if (modseq > this.highestModseq) this.highestModseq = modseq;
   }
+}
+
+function uidCount(ranges: SequenceRanges): number {
+  return normalizeSequenceRanges(ranges).reduce((n, [first, last]) => n + last - first + 1, 0);
 }
 
 /** The UIDs of a SequenceRanges value as a sorted array. */
