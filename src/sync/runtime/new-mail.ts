@@ -7,10 +7,33 @@ import type { StateStore } from '../../store/index.js';
 import { planNewMessages } from '../new-messages.js';
 import { SIDES, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
-import { copyMessages, listMessages } from './copy.js';
+import { copyMessages, listMessages, type MessageInfo } from './copy.js';
 import { faultPoint } from './fault.js';
 import { fetchUids } from './imap-writes.js';
 import type { MailboxWork } from './work.js';
+
+/** Lists the messages of `source` from the copy checkpoint up to `serverUidNext`, minus our copies. */
+function listNew(store: StateStore, work: MailboxWork, source: Side, serverUidNext: number) {
+  const plan = planNewMessages({
+    dbUidNext: work.copiedBelow[source],
+    serverUidNext,
+    skip: store.mappedUidsFrom(work.idx, source, work.copiedBelow[source]),
+  });
+  if (!plan.needed) return Promise.resolve<MessageInfo[]>([]);
+  return listMessages(work.conns[source], work, source, plan.pieces, { withMessageId: false });
+}
+
+/**
+ * Starts the first pass's listing on both sides right behind the SELECTs: it shares its round
+ * trip with the expunge and flag steps, which cannot change it (new messages are not mapped).
+ */
+export function listNewMessagesEarly(store: StateStore, work: MailboxWork): void {
+  for (const side of SIDES) {
+    const listing = listNew(store, work, side, work.uidNext[side]);
+    listing.catch(() => {}); // awaited by the first appendNew pass
+    work.firstListing[side] = listing;
+  }
+}
 
 /** Fetches and copies the new messages of `source`; resolves with how many it found. */
 async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxWork, source: Side) {
@@ -26,18 +49,14 @@ async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxW
   tracker.sawExists = false;
   // Every message below this existed before the fetch starts, so the fetch covers it.
   const before = work.uidNext[source];
-  const plan = planNewMessages({
-    dbUidNext: work.copiedBelow[source],
-    serverUidNext: first ? work.uidNext[source] : MAX_UID + 1,
-    skip: store.mappedUidsFrom(work.idx, source, work.copiedBelow[source]),
-  });
-  let found = 0;
+  const early = work.firstListing[source];
+  work.firstListing[source] = undefined;
+  const messages = await (first
+    ? (early ?? listNew(store, work, source, before))
+    : listNew(store, work, source, MAX_UID + 1));
+  const found = messages.length;
   let copied = 0;
-  if (plan.needed) {
-    const messages = await listMessages(work.conns[source], work, source, plan.pieces, {
-      withMessageId: false,
-    });
-    found = messages.length;
+  if (found > 0) {
     copied = await copyMessages(store, logger, work, source, messages);
     const last = messages.at(-1)?.uid ?? 0; // listMessages sorts by UID
     work.uidNext[source] = Math.max(work.uidNext[source], last + 1);

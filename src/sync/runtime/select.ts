@@ -9,6 +9,7 @@ import { interruptedRows } from '../full-sync.js';
 import { type PerSide, SIDES, type Side } from '../side.js';
 import { ascending } from '../uid-set.js';
 import { laneOf } from './context.js';
+import { listNewMessagesEarly } from './new-mail.js';
 import { SideTracker } from './tracker.js';
 import { loadMapping, type MailboxWork, Mutex, UNWATCHED, type WorkTable } from './work.js';
 
@@ -142,6 +143,7 @@ export async function selectMailbox<C extends ImapConnection>(
     copiedBelow: { ...dbNext },
     uidNext: { local: local.uidNext, remote: remote.uidNext },
     firstPass: { local: true, remote: true },
+    firstListing: { local: undefined, remote: undefined },
     unseenSince: { local: null, remote: null },
     copies: ctx.copies ?? UNWATCHED,
     largeBody: new Mutex(),
@@ -157,5 +159,6 @@ export async function selectMailbox<C extends ImapConnection>(
         [...mapping.rows()].map(([localUid, remoteUid]) => ({ localUid, remoteUid })),
         dbNext,
       ).length > 0);
+  if (uidValidityChanged.length === 0 && !interrupted && !input.repair) listNewMessagesEarly(store, work);
   return { local, remote, uidValidityChanged, interrupted };
 }

@@ -8,6 +8,7 @@ import type { MailboxState } from '../../store/types.js';
 import { UidMapping } from '../mapping.js';
 import type { PerSide, Side } from '../side.js';
 import type { CopyObserver, SyncContext } from './context.js';
+import type { MessageInfo } from './copy.js';
 import type { SideTracker } from './tracker.js';
 
 export interface MailboxWork<C extends ImapConnection = ImapConnection> {
@@ -24,6 +25,8 @@ export interface MailboxWork<C extends ImapConnection = ImapConnection> {
   uidNext: PerSide<number>;
   /** The new-message fetch of this side has not yet run in this actor's run. */
   firstPass: PerSide<boolean>;
+  /** The first pass's listing, when started right after the SELECT (new-mail.ts). */
+  firstListing: PerSide<Promise<MessageInfo[]> | undefined>;
   /**
    * HIGHESTMODSEQ seen before commands whose effects or untagged FETCHes the tracker could not
    * see — our APPENDs to the side, body FETCHes from it — when not yet re-read (new-mail.ts).
