@@ -57,6 +57,10 @@ describe('SideTracker', () => {
     tracker.absorb({ kind: 'untagged', type: 'VANISHED', earlier: false, uids: [[2, 4]] });
     const taken = tracker.take();
     assert.deepEqual(taken.vanished, [4]);
+    assert.deepEqual(
+      [2, 3, 4].map((uid) => tracker.expunged(uid)),
+      [true, true, false],
+    );
     assert.equal(taken.modified.size, 0);
     tracker.absorb({ kind: 'untagged', type: 'OK', code: { name: 'HIGHESTMODSEQ', value: 40n }, text: '' });
     assert.equal(tracker.highestModseq, 40n);

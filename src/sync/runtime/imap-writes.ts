@@ -8,7 +8,7 @@ import type { FlagStore } from '../flag-stores.js';
 import { UID_SET_MAX_CHARS } from '../new-messages.js';
 import { faultPoint } from './fault.js';
 import type { SideTracker } from './tracker.js';
-import { uidArray, uidsOf } from './tracker.js';
+import { uidArray } from './tracker.js';
 
 export function uidPieces(uids: Iterable<number> | SequenceRanges): string[] {
   return splitSequenceSet(uids, UID_SET_MAX_CHARS);
@@ -20,13 +20,9 @@ async function perPiece(
   tracker: SideTracker,
   uids: readonly number[],
   build: (piece: string) => { name: string; args: unknown[] },
-  observe?: (response: UntaggedResponse) => void,
 ): Promise<number[]> {
   const { session } = conn.commands;
-  const onUntagged = (response: UntaggedResponse) => {
-    tracker.absorb(response);
-    observe?.(response);
-  };
+  const onUntagged = (response: UntaggedResponse) => tracker.absorb(response);
   const results = await Promise.all(
     uidPieces(uids).map((piece) => {
       const { name, args } = build(piece);
@@ -79,12 +75,8 @@ export async function expungeUids(
   if (uids.length === 0) return;
   const b = conn.commands.args;
   tracker.expectExpunge(uids);
-  const gone = new Set<number>();
-  const observe = (r: UntaggedResponse) => {
-    if (r.type === 'VANISHED') for (const uid of uidsOf(r.uids)) gone.add(uid);
-  };
   const expunge = (set: readonly number[]) =>
-    perPiece(conn, tracker, set, (piece) => ({ name: 'UID EXPUNGE', args: [b.sequenceSet(piece)] }), observe);
+    perPiece(conn, tracker, set, (piece) => ({ name: 'UID EXPUNGE', args: [b.sequenceSet(piece)] }));
   await Promise.all([
     perPiece(conn, tracker, uids, (piece) => ({
       name: 'UID STORE',
@@ -92,9 +84,10 @@ export async function expungeUids(
     })),
     expunge(uids),
   ]);
-  // Dovecot may run the pipelined UID EXPUNGE before the \Deleted flags are visible to it (seen
-  // after a STORE adding a new keyword): once, expunge again what was not reported VANISHED.
-  const left = uids.filter((uid) => !gone.has(uid));
+  // The VANISHED may come with any command in flight (Dovecot sends it before the STORE's tagged
+  // OK), so the tracker, which sees them all, is asked. Should the pipelined UID EXPUNGE ever run
+  // before the \Deleted flags are visible: once, expunge again what was not reported VANISHED.
+  const left = uids.filter((uid) => !tracker.expunged(uid));
   if (left.length > 0) await expunge(left);
 }
 

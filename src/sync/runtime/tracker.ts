@@ -38,6 +38,8 @@ export class SideTracker {
   readonly #ownFlags = new Map<number, string>();
   /** UIDs we are expunging: their VANISHED is our own. */
   readonly #ownExpunges = new Set<number>();
+  /** Those of them the server reported VANISHED. */
+  readonly #expunged = new Set<number>();
 
   constructor(highestModseq: bigint) {
     this.highestModseq = highestModseq;
@@ -69,6 +71,11 @@ export class SideTracker {
     for (const uid of uids) this.#ownExpunges.add(uid);
   }
 
+  /** Whether the server reported our expunge of `uid` done (a VANISHED, whichever command carried it). */
+  expunged(uid: number): boolean {
+    return this.#expunged.has(uid);
+  }
+
   /** The SELECT's EXISTS: the count later EXISTS responses are compared with. */
   selected(exists: number): void {
     this.#othersCount = exists;
@@ -86,7 +93,10 @@ export class SideTracker {
         this.#absorbFetch(response.attributes);
         break;
       case 'VANISHED':
-        for (const uid of uidsOf(response.uids)) if (!this.#ownExpunges.has(uid)) this.vanished.add(uid);
+        for (const uid of uidsOf(response.uids)) {
+          if (this.#ownExpunges.has(uid)) this.#expunged.add(uid);
+          else this.vanished.add(uid);
+        }
         for (const uid of uidsOf(response.uids)) this.modified.delete(uid);
         // RFC 7162 §3.2.10: a VANISHED without EARLIER, like EXPUNGE, shrinks the mailbox by
         // one per UID (EARLIER ones report what was gone before). Shrinking too far only makes
