@@ -77,6 +77,7 @@ describe('SideTracker', () => {
     tracker.selected(10);
     tracker.absorb(vanished(1, 2, true)); // gone before the SELECT: the count stays 10
     tracker.absorb(vanished(3, 4)); // 8 left
+    tracker.absorb(vanished(3, 4)); // the same response delivered twice
     tracker.expectAppends(5);
     tracker.absorb(exists(13));
     assert.equal(tracker.sawExists, false, '8 + our 5');

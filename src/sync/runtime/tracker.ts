@@ -34,6 +34,11 @@ export class SideTracker {
   #othersCount: number | undefined;
   /** Messages our APPENDs to this mailbox add (counted when sent: their EXISTS may come first). */
   #ownAppends = 0;
+  /**
+   * UIDs already subtracted from #othersCount: the session may deliver one VANISHED twice (to
+   * the command it seems to answer and to the unsolicited listeners, src/session/session.ts).
+   */
+  readonly #subtracted = new Set<number>();
   /** Flag lists we stored per UID: a FETCH showing exactly these is our own write echoed back. */
   readonly #ownFlags = new Map<number, string>();
   /** UIDs we are expunging: their VANISHED is our own. */
@@ -102,7 +107,11 @@ export class SideTracker {
         // one per UID (EARLIER ones report what was gone before). Shrinking too far only makes
         // a later EXISTS look new: one more look, never a missed message.
         if (!response.earlier && this.#othersCount !== undefined) {
-          this.#othersCount -= uidCount(response.uids);
+          for (const uid of uidsOf(response.uids)) {
+            if (this.#subtracted.has(uid)) continue;
+            this.#subtracted.add(uid);
+            this.#othersCount--;
+          }
         }
         break;
       case 'EXISTS':
@@ -144,10 +153,6 @@ export class SideTracker {
   noteModseq(modseq: bigint): void {
     if (modseq > this.highestModseq) this.highestModseq = modseq;
   }
-}
-
-function uidCount(ranges: SequenceRanges): number {
-  return normalizeSequenceRanges(ranges).reduce((n, [first, last]) => n + last - first + 1, 0);
 }
 
 /** The UIDs of a SequenceRanges value as a sorted array. */
