@@ -75,7 +75,7 @@ export function createMailboxActors<C extends ImapConnection>(
     propagateExpunges: step((input) =>
       propagateExpunges(store, logger, table.get(input.lane, input.mailbox)),
     ),
-    propagateFlags: step((input) => propagateFlags(logger, table.get(input.lane, input.mailbox))),
+    propagateFlags: step((input) => propagateFlags(table.get(input.lane, input.mailbox))),
     checkpointModseq: step(async (input) => {
       const work = table.get(input.lane, input.mailbox);
       const { local, remote } = work.trackers;

@@ -13,14 +13,11 @@ import { faultPoint } from './fault.js';
 import { expungeUids, fetchUids, storeFlags, uidPieces } from './imap-writes.js';
 import { dbState, loadMapping, type MailboxWork } from './work.js';
 
-/** The flag half of a plan, kept between the two steps with what it was made from. */
-export interface PendingFlags {
-  plan: ChangePlan;
-  mapping: UidMapping;
-  updates: PerSide<Map<number, FlagUpdate>>;
-}
-
-const pendingFlags = new WeakMap<MailboxWork, PendingFlags>();
+/**
+ * The flag half of a plan, sent with the expunges (they touch other UIDs: RFC 7162 §3.1.3's
+ * UNCHANGEDSINCE guards each message on its own) and awaited by the flag step.
+ */
+const flagsInFlight = new WeakMap<MailboxWork, Promise<CountsDelta>>();
 
 export async function propagateExpunges<C extends ImapConnection>(
   store: StateStore,
@@ -42,7 +39,12 @@ export async function propagateExpunges<C extends ImapConnection>(
     },
   });
   for (const line of plan.warnings) logger.warn(null, work.names.local, line);
-  pendingFlags.set(work, { plan, mapping, updates: { local: local.modified, remote: remote.modified } });
+  const flags = storeAllFlags(logger, work, plan, mapping, {
+    local: local.modified,
+    remote: remote.modified,
+  });
+  flags.catch(() => {}); // awaited by propagateFlags
+  flagsInFlight.set(work, flags);
 
   await Promise.all(
     SIDES.map((side) => expungeUids(work.conns[side], work.trackers[side], plan.expunge[side])),
@@ -60,36 +62,44 @@ export async function propagateExpunges<C extends ImapConnection>(
 }
 
 export async function propagateFlags<C extends ImapConnection>(
-  logger: SyncLogger,
   work: MailboxWork<C>,
 ): Promise<PropagationOutcome> {
-  const pending = pendingFlags.get(work);
-  pendingFlags.delete(work);
-  const counts: CountsDelta = { toLocal: {}, toRemote: {} };
-  if (pending !== undefined) {
-    const { plan, mapping, updates } = pending;
-    await Promise.all(
-      SIDES.map(async (side) => {
-        const stores = plan.stores[side];
-        if (stores.length === 0) return;
-        const tracker = work.trackers[side];
-        const refused = await storeFlags(work.conns[side], tracker, stores, tracker.highestModseq);
-        for (const { flags, uids } of stores) {
-          logger.info(
-            side,
-            work.names[side],
-            `Updated flags (${flags.join(' ')}) for UID ${formatSequenceSet(uids)}`,
-          );
-        }
-        const stored = stores.reduce((n, s) => n + s.uids.length, 0) - refused.length;
-        counts[side === 'local' ? 'toLocal' : 'toRemote'] = { flagsUpdated: stored };
-        if (refused.length > 0) await retryLater(work, side, refused, mapping, updates);
-      }),
-    );
-    counts.conflicts = plan.conflicts.length;
-  }
+  const inFlight = flagsInFlight.get(work);
+  flagsInFlight.delete(work);
+  const counts: CountsDelta = inFlight ? await inFlight : { toLocal: {}, toRemote: {} };
   const pendingUpdates = work.trackers.local.pending || work.trackers.remote.pending;
   return { counts, pendingUpdates };
+}
+
+/** Every flag group of the plan on both sides at once; resolves with the counts. */
+async function storeAllFlags(
+  logger: SyncLogger,
+  work: MailboxWork,
+  plan: ChangePlan,
+  mapping: UidMapping,
+  updates: PerSide<Map<number, FlagUpdate>>,
+): Promise<CountsDelta> {
+  const counts: CountsDelta = { toLocal: {}, toRemote: {} };
+  await Promise.all(
+    SIDES.map(async (side) => {
+      const stores = plan.stores[side];
+      if (stores.length === 0) return;
+      const tracker = work.trackers[side];
+      const refused = await storeFlags(work.conns[side], tracker, stores, tracker.highestModseq);
+      for (const { flags, uids } of stores) {
+        logger.info(
+          side,
+          work.names[side],
+          `Updated flags (${flags.join(' ')}) for UID ${formatSequenceSet(uids)}`,
+        );
+      }
+      const stored = stores.reduce((n, s) => n + s.uids.length, 0) - refused.length;
+      counts[side === 'local' ? 'toLocal' : 'toRemote'] = { flagsUpdated: stored };
+      if (refused.length > 0) await retryLater(work, side, refused, mapping, updates);
+    }),
+  );
+  counts.conflicts = plan.conflicts.length;
+  return counts;
 }
 
 /**
