@@ -92,6 +92,18 @@ async function uidsByMessageId(pipe: ImapPipe): Promise<Map<string, number>> {
   return uids;
 }
 
+/** `UID EXPUNGE uids`, then checks that none of them is left. */
+async function expungeAll(pipe: ImapPipe, uids: string, mailbox: string): Promise<void> {
+  await pipe.command(`UID EXPUNGE ${uids}`);
+  let left = '';
+  await pipe.command(`UID SEARCH UID ${uids}`, {
+    onUntagged: (line) => {
+      if (line.startsWith('* SEARCH')) left = line.slice('* SEARCH'.length).trim();
+    },
+  });
+  if (left !== '') throw new Error(`changes: UID ${left} of ${mailbox} not expunged`);
+}
+
 function uidOf(uids: Map<string, number>, messageId: string, mailbox: string): number {
   const uid = uids.get(messageId);
   if (uid === undefined) throw new Error(`changes: message ${messageId} not found in ${mailbox}`);
@@ -111,11 +123,11 @@ export async function applyChanges(server: { tunnelCommand: string }, changes: S
         pipe.command(`UID STORE ${uidOf(uids, id, mutf7)} FLAGS.SILENT (${flags.join(' ')})`),
       );
       const expunged = [...change.expunge].map((id) => uidOf(uids, id, mutf7)).join(',');
-      if (expunged !== '') {
-        stores.push(pipe.command(`UID STORE ${expunged} +FLAGS.SILENT (\\Deleted)`));
-        stores.push(pipe.command(`UID EXPUNGE ${expunged}`));
-      }
+      if (expunged !== '') stores.push(pipe.command(`UID STORE ${expunged} +FLAGS.SILENT (\\Deleted)`));
       await Promise.all(stores);
+      // Only once the STOREs are answered: Dovecot may run a UID EXPUNGE pipelined behind them
+      // before it sees their \Deleted, and expunge nothing (seen here: 12 of 60 left once).
+      if (expunged !== '') await expungeAll(pipe, expunged, name);
       await appendMessages(pipe, name, change.append);
     }
   } finally {

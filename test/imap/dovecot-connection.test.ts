@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import type { ImapConnection } from '../../src/imap/connection.js';
 import { parseFingerprint, parseProxyUrl } from '../../src/transport/transport.js';
 import { type Dovecot, startDovecot } from '../helpers/dovecot.js';
-import { startSocks5Server } from '../helpers/socks5-server.js';
 import { startRecordingRelay } from '../helpers/recording-relay.js';
+import { startSocks5Server } from '../helpers/socks5-server.js';
 import { closeAll, message, openTracked, optionsFor, recordingLogger } from './setup.js';
 
 describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
