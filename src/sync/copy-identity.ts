@@ -7,11 +7,16 @@ import { createHash, type Hash } from 'node:crypto';
 /** A header not ended within this many bytes is taken as it is (a Message-ID is near the top). */
 const HEADER_LIMIT = 64 * 1024;
 
-/** Where the header's closing empty line starts (LF LF or LF CR LF), or -1. */
+/**
+ * Where the header's closing empty line starts (LF of LF LF or of LF CR LF), or -1. The usual
+ * CRLF form is looked for first, so a body is not scanned for a bare LF LF it never has.
+ */
 function headerEnd(data: Buffer): number {
-  const bare = data.indexOf('\n\n');
-  const crlf = data.indexOf('\n\r\n');
-  return bare < 0 ? crlf : crlf < 0 ? bare : Math.min(bare, crlf);
+  const crlf = data.indexOf('\r\n\r\n');
+  const head = crlf < 0 ? data : data.subarray(0, crlf + 4);
+  const bare = head.indexOf('\n\n');
+  const mixed = head.indexOf('\n\r\n');
+  return bare < 0 ? mixed : mixed < 0 ? bare : Math.min(bare, mixed);
 }
 
 /** The first Message-ID field of a header block (folded lines joined), or null. */

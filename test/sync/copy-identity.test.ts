@@ -40,6 +40,24 @@ describe('copy identities', () => {
     }
   });
 
+  test('the header ends at the first empty line, whatever the line ends around it', () => {
+    for (const message of [
+      'Message-ID: <a@x>\n\r\nMessage-ID: <body@x>\r\n\r\nmore\r\n',
+      'Message-ID: <a@x>\r\n\r\nMessage-ID: <body@x>\n\nmore\n',
+      'Message-ID: <a@x>\n\nMessage-ID: <body@x>\r\n\r\nmore\r\n',
+    ]) {
+      for (const size of [1, 3, message.length]) {
+        assert.equal(
+          identify(new CopyIdentities(), message, size).messageId,
+          '<a@x>',
+          JSON.stringify(message),
+        );
+      }
+    }
+    const late = 'X: y\r\nMessage-ID: <late@x>\r\n\r\n';
+    assert.equal(identify(new CopyIdentities(), late, 5).messageId, '<late@x>');
+  });
+
   test('the second copy with the same size, date and Message-ID is hashed, the first not', () => {
     const identities = new CopyIdentities();
     const a = 'Message-ID: <same@x>\r\n\r\nAAAA\r\n';

@@ -1,8 +1,8 @@
 // Copies messages from one server to the other: metadata first (one pipelined UID FETCH), then
 // each batch's bodies streamed from one `UID FETCH set (BODY.PEEK[])` straight into a MULTIAPPEND,
-// with a bounded read-ahead so memory does not grow with the mailbox. Every APPEND is journaled
-// before it is sent, with the copies' identities before its last byte leaves, and committed
-// (mapping + journal cleared) in one transaction after APPENDUID.
+// with a bounded read-ahead so memory does not grow with the mailbox. Every APPEND is journaled,
+// with its copies' identities, before its last byte leaves, and committed (mapping + journal
+// cleared) in one transaction after APPENDUID.
 import { type ImapConnection, ImapConnectionError, type MessageBody } from '../../imap/connection.js';
 import { formatSequenceSet } from '../../protocol/sequence-set.js';
 import type { FetchAttributes, SequenceRanges } from '../../protocol/types.js';
@@ -149,12 +149,6 @@ async function appendBatch(
   identities: CopyIdentities,
 ): Promise<BatchAppend> {
   const target = otherSide(source);
-  store.recordAppendIntents(
-    work.idx,
-    target,
-    batch.map((m) => intentOf(m, targetUidNext, { messageId: null, sha256: null })),
-  );
-  faultPoint();
   const settled = await Promise.allSettled(
     fetchBodies(
       work,
@@ -171,8 +165,9 @@ async function appendBatch(
   const streamedAll = new Promise<void>((resolve) => {
     allStreamed = resolve;
   });
-  // Before the last byte of the batch leaves: however the run ends from then on, the journal
-  // knows each copy by its Message-ID or hash and a resumed run can find it (adopt.ts).
+  // The journal entry, written before the last byte of the batch leaves: the server cannot
+  // commit the APPEND without it, so no copy can exist that the journal does not describe by its
+  // Message-ID or hash for a resumed run to find (adopt.ts); before that point nothing can.
   const recordIdentities = () => {
     const intents = batch.map((m, k) => intentOf(m, targetUidNext, readers[k]!.finish()));
     store.recordAppendIntents(work.idx, target, intents);
