@@ -1,7 +1,10 @@
 // SSL_fingerprint pins: parsing and checking `[ALGO$]HEX` words. Apart from the TLS client (tls.ts)
 // so that reading a configuration does not load node:tls.
-import { createHash, getHashes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { TransportError } from './errors.js';
+
+/** node:crypto, loaded when a pin is first checked: most configurations have none (~4 ms). */
+const crypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto');
 
 /** An accepted digest of the server certificate's SubjectPublicKeyInfo (DER). */
 export interface Pin {
@@ -25,11 +28,11 @@ export function checkedPin(
   text = `${pin.algorithm}$${pin.digest}`,
   algorithmText = pin.algorithm,
 ): Pin {
-  if (!getHashes().includes(pin.algorithm))
+  if (!crypto().getHashes().includes(pin.algorithm))
     throw new TransportError(`unknown digest algorithm ${JSON.stringify(algorithmText)}`);
   if (!/^[0-9a-f]+$/.test(pin.digest))
     throw new TransportError(`invalid fingerprint ${JSON.stringify(text)}: expected [ALGO$]HEXDIGEST`);
-  const expected = createHash(pin.algorithm).digest().length * 2;
+  const expected = crypto().createHash(pin.algorithm).digest().length * 2;
   if (pin.digest.length !== expected)
     throw new TransportError(
       `fingerprint ${JSON.stringify(text)} has ${pin.digest.length} hex digits, ${pin.algorithm} needs ${expected}`,
