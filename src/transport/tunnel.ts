@@ -30,7 +30,10 @@ const early: Array<{ command: string; nullStderr: boolean; child: Promise<Tunnel
  */
 export function spawnTunnel(command: string, nullStderr: boolean): Promise<TunnelProcess> {
   const i = early.findIndex((e) => e.command === command && e.nullStderr === nullStderr);
-  if (i >= 0) return early.splice(i, 1)[0]!.child;
+  return i >= 0 ? early.splice(i, 1)[0]!.child : spawnCommand(command, nullStderr);
+}
+
+function spawnCommand(command: string, nullStderr: boolean): Promise<TunnelProcess> {
   const split = splitTunnelCommand(command);
   const [file, args] = 'shell' in split ? ['/bin/sh', ['-c', split.shell]] : [split.file, split.args];
   const child = spawn(file, args, { stdio: ['pipe', 'pipe', nullStderr ? 'ignore' : 'inherit'] });
@@ -45,10 +48,11 @@ export function spawnTunnel(command: string, nullStderr: boolean): Promise<Tunne
 /**
  * Starts a tunnel before the connection that will use it is created, so that the server starts
  * while the rest of the program loads; the next spawnTunnel of the same command takes it over (its
- * output waits in the pipe). Returns a function that stops it if no connection took it.
+ * output waits in the pipe); two early starts of one command are two tunnels. Returns a function
+ * that stops it if no connection took it.
  */
 export function startTunnelEarly(command: string, nullStderr: boolean): () => void {
-  const entry = { command, nullStderr, child: spawnTunnel(command, nullStderr) };
+  const entry = { command, nullStderr, child: spawnCommand(command, nullStderr) };
   // A failure to start is reported by the spawnTunnel that takes it over, if any.
   entry.child.catch(() => {});
   early.push(entry);

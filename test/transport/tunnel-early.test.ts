@@ -64,6 +64,25 @@ test('the next spawnTunnel of the command takes the early tunnel, its output int
   assert.deepEqual(await Promise.all([exited(child), exited(other)]), [0, 0]);
 });
 
+test('two early starts of one command (both servers alike) are two tunnels', {
+  timeout: 10_000,
+}, async () => {
+  const command = 'date +%s%3N; exec cat';
+  const stops = [startTunnelEarly(command, true), startTunnelEarly(command, true)];
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const now = Date.now();
+  const children = [await spawnTunnel(command, true), await spawnTunnel(command, true)];
+  const started = await Promise.all(children.map(firstLine));
+  assert.ok(
+    started.every((ms) => Number(ms) < now),
+    `both started early: ${started} < ${now}`,
+  );
+  assert.notEqual(children[0]!.pid, children[1]!.pid);
+  for (const stop of stops) stop(); // both taken over: nothing to stop
+  for (const child of children) child.stdin.end();
+  assert.deepEqual(await Promise.all(children.map(exited)), [0, 0]);
+});
+
 test('an early tunnel nobody takes is killed by its stop function', { timeout: 10_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'interimap-tunnel-early-'));
   try {
