@@ -1,7 +1,6 @@
 // Builds the ServerConfig of [local] or [remote]: its own options over the server options of
 // the default section, then type-dependent defaults (port, compress) and cross-checks.
-import { isIP } from 'node:net';
-import { unbracketed } from '../transport/host.js';
+import { ipVersion, unbracketed } from '../transport/host.js';
 import { parseProxyUrl } from '../transport/proxy.js';
 import { invalid, type Origin } from './errors.js';
 import { readTls } from './tls.js';
@@ -34,7 +33,7 @@ export function readServer(name: ServerName, options: Options, warnings: string[
     ...(username !== undefined && { username }),
     ...(password !== undefined && { password }),
     compress: flag('compress', name === 'remote'),
-    tls: readTls(options, isIP(host) ? '' : host, warnings),
+    tls: readTls(options, ipVersion(host) ? '' : host, warnings),
   };
   // Options that only matter for another type are still checked: a typo is an error anywhere.
   const port = read('port');

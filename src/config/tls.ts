@@ -1,6 +1,6 @@
 // TLS options of a server section: protocol bounds (including the deprecated SSL_protocols,
 // mapped onto a min/max range), SPKI fingerprints, SNI name, CA locations, cipher lists.
-import { type Pin, parseFingerprint } from '../transport/tls.js';
+import { type Pin, parseFingerprint } from '../transport/pin.js';
 import { describeOrigin, invalid, type Origin } from './errors.js';
 import type { TlsConfig, TlsVersion } from './types.js';
 import { type OptionReader, type Options, parsedAt } from './values.js';

@@ -1,8 +1,8 @@
 // The validated configuration handed to the engine: every option of the file, typed, defaults
 // applied. Built by load.ts; nothing here touches the file system or the network.
 import type { LogPrefix } from '../log/prefix.js';
+import type { Pin } from '../transport/pin.js';
 import type { ProxySpec } from '../transport/proxy.js';
-import type { Pin } from '../transport/tls.js';
 
 export type ServerName = 'local' | 'remote';
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';

@@ -22,3 +22,10 @@ export function imapLogger(logger: Logger): ImapLogger {
     warn: (name, message) => logger.warn(component(name), message),
   };
 }
+
+/** An error line; one naming its server ("remote: …") is logged as that component's. */
+export function logError(logger: Logger, line: string): void {
+  const side = /^(local|remote): /.exec(line);
+  if (side === null) logger.error(undefined, line);
+  else logger.error(side[1] as 'local' | 'remote', line.slice(side[0].length));
+}

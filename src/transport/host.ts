@@ -10,18 +10,26 @@ export interface Host {
   ipLiteral: boolean;
 }
 
+/**
+ * net.isIP, but a text that cannot be an IP address (no ':', not only digits and dots) is answered
+ * without it: Node compiles its IPv6 regular expression on first use, milliseconds of start-up.
+ */
+export function ipVersion(text: string): number {
+  return text.includes(':') || /^[0-9.]+$/.test(text) ? isIP(text) : 0;
+}
+
 export function parseHost(host: string): Host {
   if (host.startsWith('[')) return { address: unbracketed(host), ipLiteral: true };
   if (host === '' || /[\s/]/.test(host))
     throw new TransportError(`host '${host}': not a host name or IP address`);
-  return { address: host, ipLiteral: isIP(host) !== 0 };
+  return { address: host, ipLiteral: ipVersion(host) !== 0 };
 }
 
 /** `[…]` forces an IP literal, returned without its brackets; anything else is returned as is. */
 export function unbracketed(spec: string): string {
   if (!spec.startsWith('[')) return spec;
   const inner = spec.endsWith(']') ? spec.slice(1, -1) : '';
-  if (isIP(inner) === 0) throw new TransportError(`invalid IP literal ${JSON.stringify(spec)}`);
+  if (ipVersion(inner) === 0) throw new TransportError(`invalid IP literal ${JSON.stringify(spec)}`);
   return inner;
 }
 
@@ -35,5 +43,5 @@ export function parsePort(text: string): number {
 
 /** host:port, bracketing IPv6 addresses. */
 export function hostPort(host: Host, port: number): string {
-  return isIP(host.address) === 6 ? `[${host.address}]:${port}` : `${host.address}:${port}`;
+  return ipVersion(host.address) === 6 ? `[${host.address}]:${port}` : `${host.address}:${port}`;
 }

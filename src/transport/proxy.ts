@@ -1,7 +1,6 @@
 // The `proxy` option: SOCKS5 (socks5 resolves the target locally, socks5h lets the proxy resolve it;
 // optional RFC 1929 user/password) and the URL form PROTOCOL://[USER:PASSWORD@]HOST[:PORT] (port 1080).
 
-import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
 import { TransportError } from './errors.js';
 import { type Host, hostPort, parseHost, parsePort, unbracketed } from './host.js';
@@ -51,6 +50,8 @@ export async function connectThroughProxy(proxy: ProxySpec, host: Host, port: nu
   let destination = host.address;
   if (proxy.protocol === 'socks5' && !host.ipLiteral) {
     try {
+      // node:dns is loaded only here, for a SOCKS5 proxy that needs the address.
+      const { lookup } = await import('node:dns/promises');
       destination = (await lookup(host.address)).address;
     } catch (error) {
       throw new TransportError(`cannot resolve ${host.address} (for ${via}): ${(error as Error).message}`);

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
 import { TransportError } from './errors.js';
-import { secureSocket, type TlsClient } from './tls.js';
+import type { TlsClient } from './tls.js';
 import type { TunnelProcess } from './tunnel.js';
 import type { Transport, TransportClosed } from './types.js';
 
@@ -180,6 +180,7 @@ export class StreamTransport implements Transport {
     }
     this.heldDuringHandshake = [];
     try {
+      const { secureSocket } = await import('./tls.js');
       this.secure = await secureSocket(link.socket, link.tls);
     } catch (error) {
       this.abort(error as TransportError);

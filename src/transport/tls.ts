@@ -2,7 +2,7 @@
 // ciphers) and runs the handshake, refusing the peer before any application byte is read when its SPKI
 // pin, chain or host name does not check out. Pinning and chain verification are independent.
 
-import { createHash, getHashes, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import {
 } from 'node:tls';
 import { TransportError } from './errors.js';
 import type { Host } from './host.js';
+import { checkedPin, type Pin } from './pin.js';
 
 export interface TlsOptions {
   /** Verify the chain against the trust anchors AND the host name (SAN, else CN) against `host`. */
@@ -37,38 +38,8 @@ export interface TlsOptions {
   cipherSuites?: string;
 }
 
-/** An accepted digest of the server certificate's SubjectPublicKeyInfo (DER). */
-export interface Pin {
-  /** node:crypto digest name, lower case (default sha256). */
-  algorithm: string;
-  /** Lower-case hex. */
-  digest: string;
-}
-
 const PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
 type Protocol = (typeof PROTOCOLS)[number];
-
-/** Parses one `[ALGO$]HEX` word of SSL_fingerprint (sha256 by default); case does not matter. */
-export function parseFingerprint(word: string): Pin {
-  const m = /^(?:([A-Za-z0-9]+)\$)?([0-9A-Fa-f]+)$/.exec(word);
-  if (!m) throw new TransportError(`invalid fingerprint ${JSON.stringify(word)}: expected [ALGO$]HEXDIGEST`);
-  const pin = { algorithm: (m[1] ?? 'sha256').toLowerCase(), digest: m[2]!.toLowerCase() };
-  return checkedPin(pin, word, m[1]);
-}
-
-/** A pin the handshake can use: known algorithm, hex digest of the right length. */
-function checkedPin(pin: Pin, text = `${pin.algorithm}$${pin.digest}`, algorithmText = pin.algorithm): Pin {
-  if (!getHashes().includes(pin.algorithm))
-    throw new TransportError(`unknown digest algorithm ${JSON.stringify(algorithmText)}`);
-  if (!/^[0-9a-f]+$/.test(pin.digest))
-    throw new TransportError(`invalid fingerprint ${JSON.stringify(text)}: expected [ALGO$]HEXDIGEST`);
-  const expected = createHash(pin.algorithm).digest().length * 2;
-  if (pin.digest.length !== expected)
-    throw new TransportError(
-      `fingerprint ${JSON.stringify(text)} has ${pin.digest.length} hex digits, ${pin.algorithm} needs ${expected}`,
-    );
-  return pin;
-}
 
 export function spkiDigest(cert: X509Certificate, algorithm: string): string {
   const spki = cert.publicKey.export({ type: 'spki', format: 'der' });

@@ -11,13 +11,13 @@ import { TransportError } from './errors.js';
 import { type Host, hostPort, parseHost } from './host.js';
 import { connectThroughProxy } from './proxy.js';
 import { StreamTransport } from './stream-transport.js';
-import { prepareTls } from './tls.js';
 import { spawnTunnel } from './tunnel.js';
 import type { Transport, TransportOptions } from './types.js';
 
 export { TransportError } from './errors.js';
+export { type Pin, parseFingerprint } from './pin.js';
 export { type ProxySpec, parseProxyUrl } from './proxy.js';
-export { type Pin, parseFingerprint, type TlsOptions } from './tls.js';
+export type { TlsOptions } from './tls.js';
 export { splitTunnelCommand, type TunnelCommand } from './tunnel.js';
 export type { Transport, TransportClosed, TransportOptions } from './types.js';
 
@@ -48,6 +48,8 @@ export async function openTransport(options: TransportOptions): Promise<Transpor
   const target = hostPort(host, port);
   const label = `${options.type}://${target}`;
   // Settings errors (unreadable CA file, bad pin or cipher) come before any network activity.
+  // node:tls is loaded only here: a tunnel never needs it.
+  const { prepareTls } = await import('./tls.js');
   const tls = await prepareTls(host, options.tls);
   const socket = options.proxy
     ? await connectThroughProxy(options.proxy, host, port)

@@ -67,3 +67,36 @@ describe('accepted command lines', () => {
     assert.deepEqual(parseArgs(['--version', 'x'], env), { kind: 'version' });
   });
 });
+
+describe('refused command lines (the option scanner)', () => {
+  const refused: [string[], string][] = [
+    [['--config', '--repair'], 'option --config needs a value'],
+    [['--delete', '--target', '-q', 'x'], 'option --target needs a value'],
+    [['--statechart-format='], 'option --statechart-format needs a value'],
+    [['-5'], 'unknown option: -5'],
+    [['--watch', '-5'], 'unknown option: -5'],
+    [['-qx'], 'unknown option: -x'],
+    [['-q=1'], 'option -q does not take a value'],
+    [['--debug=2'], 'option --debug does not take a value'],
+    [['--__proto__'], 'unknown option: --__proto__'],
+    [['--Help'], 'unknown option: --Help'],
+    [['---quiet'], 'unknown option: ---quiet'],
+  ];
+  for (const [argv, message] of refused)
+    test(argv.join(' '), () => assert.throws(() => parseArgs(argv, env), { name: 'UsageError', message }));
+  test('a lone "-" is a mailbox, and a value', () => {
+    assert.deepEqual(invocation('-').mailboxes, ['-']);
+    assert.equal(invocation('--config', '-').configPath, '/c/interimap/-');
+  });
+  test('--q and --h are the long forms of -q and -h, as with Getopt::Long', () => {
+    assert.equal(invocation('--q').quiet, true);
+    assert.deepEqual(parseArgs(['--h'], env), { kind: 'help' });
+  });
+  test('the value of --watch N is only taken when N is a number', () => {
+    assert.deepEqual(
+      [invocation('--watch', '5', '6').watch, invocation('--watch', '5', '6').mailboxes],
+      [5, ['6']],
+    );
+    assert.equal(invocation('--watch=5', '--watch').watch, 60);
+  });
+});
