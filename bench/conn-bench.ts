@@ -1,6 +1,7 @@
 // The connection runtime against a local throw-away Dovecot, over the tunnel, TCP, and TCP through
 // a relay adding 1 ms each way (a LAN-like round trip; loopback's ~40 µs is below Dovecot's own
-// per-command cost): 10,000 `UID FETCH n (FLAGS)` pipelined vs one at a time, and the throughput of
+// per-command cost): 10,000 `UID FETCH n (FLAGS)` pipelined vs one at a time — and the same from a
+// bare socket, the ceiling of that ratio on loopback for any client — and the throughput of
 // fetching a 100 MiB mailbox's bodies with and without COMPRESS=DEFLATE. Usage: node dist/bench/conn-bench.js
 
 import { randomBytes } from 'node:crypto';
@@ -116,6 +117,50 @@ async function fetchFlags(conn: ImapConnection, pipelined: boolean): Promise<num
   return ms;
 }
 
+/**
+ * The same 10,000 FETCHes from a bare TCP socket (no parser, no session; a tagged line is found
+ * by searching the text): what Dovecot and loopback allow any client, pipelined or not.
+ */
+async function bareFetchFlags(dovecot: Dovecot): Promise<{ pipelined: number; serial: number }> {
+  const socket = tcpConnect({ host: '127.0.0.1', port: dovecot.imapPort! });
+  // The text since the last tagged line awaited, searched for the next one: a tail is kept, not
+  // the whole stream, as a tagged line is short and starts after the last CRLF of the tail.
+  let text = '';
+  let waiting: { tag: string; resolve: () => void } | undefined;
+  const check = () => {
+    if (waiting && text.includes(`\r\n${waiting.tag} `)) {
+      const { resolve } = waiting;
+      waiting = undefined;
+      text = '\r\n';
+      resolve();
+    }
+  };
+  socket.on('data', (chunk) => {
+    text += chunk.toString('latin1');
+    check();
+    text = text.slice(-256);
+  });
+  const send = (lines: string, lastTag: string) =>
+    new Promise<void>((resolve) => {
+      waiting = { tag: lastTag, resolve };
+      socket.write(lines);
+      check();
+    });
+  await new Promise((resolve) => socket.once('data', resolve));
+  text = '\r\n';
+  await send(`l LOGIN ${dovecot.user} ${dovecot.password}\r\n`, 'l');
+  await send('s SELECT small\r\n', 's');
+  const line = (uid: number) => `f${uid} UID FETCH ${uid} (FLAGS)\r\n`;
+  const all = Array.from({ length: SMALL_MESSAGES }, (_, i) => line(i + 1)).join('');
+  await send(all, `f${SMALL_MESSAGES}`); // warm up
+  const pipelined = await timed(() => send(all, `f${SMALL_MESSAGES}`));
+  const serial = await timed(async () => {
+    for (let uid = 1; uid <= SMALL_MESSAGES; uid++) await send(line(uid), `f${uid}`);
+  });
+  socket.destroy();
+  return { pipelined: pipelined.ms, serial: serial.ms };
+}
+
 async function fetchBodies(dovecot: Dovecot, via: Via, compress: boolean): Promise<string> {
   const conn = await openConnection(options(dovecot, via, compress));
   await conn.select('large');
@@ -156,6 +201,13 @@ async function main(): Promise<void> {
           `${(serial / pipelined).toFixed(1)}x`,
       );
     }
+    // The ceiling on loopback: even a client costing nothing cannot pipeline faster than Dovecot
+    // answers, nor wait less than a loopback round trip between two serial commands.
+    const bare = await bareFetchFlags(dovecot);
+    console.log(
+      `  bare tcp socket (no client code): pipelined ${bare.pipelined.toFixed(0)} ms, one at a time ` +
+        `${bare.serial.toFixed(0)} ms: ${(bare.serial / bare.pipelined).toFixed(1)}x`,
+    );
     console.log(`Bodies of a ${LARGE_MESSAGES} MiB mailbox (UID FETCH 1:${LARGE_MESSAGES} BODY.PEEK[]):`);
     for (const via of ['tunnel', 'tcp'] as const) {
       for (const compress of [false, true]) console.log(`  ${await fetchBodies(dovecot, via, compress)}`);
