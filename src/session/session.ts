@@ -48,14 +48,16 @@ const CRLF = Buffer.from('\r\n');
  * - If several do, the response is ambiguous: it goes to the oldest claimant AND to the unsolicited
  *   listeners. Callers who cannot accept that mark the command `exclusive`. The oldest is right for
  *   servers that run commands in order: data precede the tagged completion of the command they serve.
+ *   When the oldest is exclusive, the others are commands allowed to follow it, and it alone gets it.
  * - If none does, it goes to the unsolicited listeners (EXISTS after NOOP, FETCH during IDLE, ...).
  * - OK/NO/BAD [ALERT] and BYE always reach the listeners as well.
  * A FETCH/EXPUNGE/VANISHED routed to a command may still be unsolicited (another client changed the
  * mailbox, RFC 3501 §7): callers treat what they receive as mailbox state, not only as an answer.
  * State-changing commands (SELECT, LOGIN, STARTTLS, IDLE, ...) are exclusive by table, so e.g. every
- * FLAGS/EXISTS/OK [UIDVALIDITY] seen during SELECT is SELECT's. The one exception: a command marked
+ * FLAGS/EXISTS/OK [UIDVALIDITY] seen during SELECT is SELECT's. The exceptions: a command marked
  * `afterAuthentication` may follow a LOGIN or AUTHENTICATE that expects no continuation (ENABLE
- * QRESYNC in the same write as the credentials saves a round trip); see #mayFollowAuthentication.
+ * QRESYNC in the same write as the credentials saves a round trip), one marked `afterSelect` a
+ * SELECT or EXAMINE (the mailbox's first FETCH); see #mayFollowLeader.
  */
 export class Session<A> {
   readonly #writer: SessionWriter;
@@ -76,10 +78,11 @@ export class Session<A> {
   /** An exclusive command on the wire: nothing else is written until it is released. */
   #barrier: Pending<A> | undefined;
   /**
-   * A LOGIN, or AUTHENTICATE expecting no continuation, written in full and not yet completed:
-   * commands marked `afterAuthentication` may follow it on the wire.
+   * A state change written in full and not yet completed, with the state it leads to: a LOGIN
+   * or AUTHENTICATE expecting no continuation (commands marked `afterAuthentication` may follow
+   * it on the wire), or a SELECT or EXAMINE (`afterSelect`).
    */
-  #authInFlight: Pending<A> | undefined;
+  #leader: { cmd: Pending<A>; leadsTo: 'authenticated' | 'selected' } | undefined;
   /** The command whose synchronising literal waits for `+` (only one can: writes are serial). */
   #literalWait: { cmd: Pending<A>; resume(proceed: boolean): void } | undefined;
   #pumping = false;
@@ -175,7 +178,7 @@ export class Session<A> {
     this.#inFlight.clear();
     this.#claims.clear();
     this.#barrier = undefined;
-    this.#authInFlight = undefined;
+    this.#leader = undefined;
     for (const cmd of pending) cmd.reject(error);
     this.#greeting.reject(error);
     this.#closedSignal.resolve(error);
@@ -209,7 +212,9 @@ export class Session<A> {
       const claimants = this.#claims.get(response.type);
       if (claimants !== undefined && claimants.length > 0) {
         target = claimants.peek();
-        alsoEmit = claimants.length > 1;
+        // Behind an exclusive command only its followers are in flight, and they run after it:
+        // until its completion, what it claims is its own.
+        alsoEmit = claimants.length > 1 && !target!.exclusive;
       }
     }
     if (
@@ -238,7 +243,7 @@ export class Session<A> {
       return;
     }
     this.#inFlight.delete(tagged.tag);
-    if (this.#authInFlight === cmd) this.#authInFlight = undefined;
+    if (this.#leader?.cmd === cmd) this.#leader = undefined;
     this.#unclaim(cmd);
     this.#updateState(cmd.name, tagged.status);
     const result: CommandResult = {
@@ -328,10 +333,13 @@ export class Session<A> {
     try {
       while (!this.#closed && this.#state !== 'greeting' && this.#queue.length > 0) {
         const cmd = this.#queue.peek()!;
-        const followsAuth = this.#mayFollowAuthentication(cmd);
-        if (!followsAuth && (this.#barrier || (cmd.exclusive && this.#inFlight.size > 0))) break;
+        const follows = this.#mayFollowLeader(cmd);
+        if (!follows && (this.#barrier || (cmd.exclusive && this.#inFlight.size > 0))) break;
         this.#queue.shift();
-        const refusal = invalidInState(cmd.name, followsAuth ? 'authenticated' : this.#state);
+        const refusal =
+          cmd.opts.afterSelect && !follows
+            ? `${cmd.name} was to follow a SELECT, and none is in flight`
+            : invalidInState(cmd.name, follows ? this.#leader!.leadsTo : this.#state);
         if (refusal !== undefined) cmd.reject(new CommandNotAllowed(refusal));
         else await this.#write(cmd);
       }
@@ -343,17 +351,14 @@ export class Session<A> {
   }
 
   /**
-   * `cmd` may go on the wire behind the authentication command in flight: it asked to, nothing
-   * exclusive was written since, and when it is exclusive itself nothing else is in flight.
+   * `cmd` may go on the wire behind the state change in flight: it asked to follow that kind,
+   * nothing exclusive was written since, and when it is exclusive itself nothing else is in flight.
    */
-  #mayFollowAuthentication(cmd: Pending<A>): boolean {
-    const auth = this.#authInFlight;
-    return (
-      cmd.opts.afterAuthentication === true &&
-      auth !== undefined &&
-      this.#barrier === auth &&
-      (!cmd.exclusive || this.#inFlight.size === 1)
-    );
+  #mayFollowLeader(cmd: Pending<A>): boolean {
+    const leader = this.#leader;
+    if (leader === undefined || this.#barrier !== leader.cmd) return false;
+    const asked = leader.leadsTo === 'authenticated' ? cmd.opts.afterAuthentication : cmd.opts.afterSelect;
+    return asked === true && (!cmd.exclusive || this.#inFlight.size === 1);
   }
 
   async #write(cmd: Pending<A>): Promise<void> {
@@ -385,10 +390,10 @@ export class Session<A> {
         await this.#writer.writeStream(chunk.body, chunk.size);
       }
     }
+    if (!this.#inFlight.has(tag)) return;
     // Without a SASL exchange to come, the server's next line from us is a new command.
-    if (authenticates(cmd.name) && !cmd.opts.onContinuation && this.#inFlight.has(tag)) {
-      this.#authInFlight = cmd;
-    }
+    if (authenticates(cmd.name) && !cmd.opts.onContinuation) this.#leader = { cmd, leadsTo: 'authenticated' };
+    else if (cmd.name === 'SELECT' || cmd.name === 'EXAMINE') this.#leader = { cmd, leadsTo: 'selected' };
   }
 
   #awaitContinuation(cmd: Pending<A>): Promise<boolean> {

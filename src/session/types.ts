@@ -76,6 +76,14 @@ export interface CommandOptions {
    * it after the authentication (RFC 3501 §5.5) and refuses it with NO or BAD if that failed.
    */
   afterAuthentication?: boolean;
+  /**
+   * May be written right behind an in-flight SELECT or EXAMINE instead of after its completion
+   * (e.g. the first FETCH of the mailbox): checked against the selected state that command leads
+   * to. The server runs it in the new mailbox, and refuses it with BAD if the SELECT failed, which
+   * leaves no mailbox selected (RFC 3501 §6.3.1). Refused by us, never written, when no SELECT is
+   * in flight ahead of it: it must not run in whatever mailbox was selected before.
+   */
+  afterSelect?: boolean;
   /** Untagged types this command can produce, overriding the table (for commands it lacks). */
   claims?: readonly string[];
 }

@@ -75,6 +75,8 @@ export interface SyncTarget {
   remote: string;
   /** new: not in the database; state-missing: no state rows yet; changed: UIDNEXT/HIGHESTMODSEQ moved. */
   reason: SyncReason;
+  /** UIDNEXT per side as LIST-STATUS gave it (changed mailboxes): a hint, mail may arrive since. */
+  listedUidNext?: PerSide<number>;
 }
 
 export type MailboxListProblemCode =
@@ -383,5 +385,8 @@ function planKnown(
   }
   if (!complete) plan.sync.push({ ...target, reason: 'status-unknown' });
   else if (unchanged) plan.unchanged.push({ idx: row.idx, dbName: row.name });
-  else plan.sync.push({ ...target, reason: 'changed' });
+  else {
+    const listedUidNext = { local: localStatus!.uidNext!, remote: remoteStatus!.uidNext! };
+    plan.sync.push({ ...target, reason: 'changed', listedUidNext });
+  }
 }

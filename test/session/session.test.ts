@@ -433,6 +433,66 @@ describe('commands behind an authentication', () => {
   });
 });
 
+describe('commands behind a SELECT', () => {
+  const fetchAfterSelect = (session: ReturnType<typeof newSession>['session']) =>
+    session.command('UID FETCH', [b.sequenceSet('5:4294967295'), b.atom('FLAGS')], { afterSelect: true });
+
+  test("afterSelect: written right behind SELECT; what comes before its completion is the SELECT's alone", async () => {
+    const { session, writer } = newSession();
+    session.receive(preauth());
+    const unsolicited: UntaggedResponse[] = [];
+    session.onUnsolicited((r) => unsolicited.push(r));
+    const selecting = session.command('SELECT', [b.string('INBOX')]);
+    const fetching = fetchAfterSelect(session);
+    const queued = session.command('NOOP');
+    await settle();
+    assert.deepEqual(writer.written, ['a1 SELECT "INBOX"\r\n', 'a2 UID FETCH 5:4294967295 FLAGS\r\n']);
+    session.receive(fetchOf(1, 3)); // the SELECT's (QRESYNC reports changes before its completion)
+    session.receive(tagged('a1'));
+    session.receive(fetchOf(2, 5));
+    session.receive(tagged('a2'));
+    assert.deepEqual((await selecting).untagged, [fetchOf(1, 3)]);
+    assert.deepEqual((await fetching).untagged, [fetchOf(2, 5)]);
+    assert.deepEqual(unsolicited, [], 'nothing was ambiguous');
+    await settle();
+    assert.equal(writer.written[2], 'a3 NOOP\r\n', 'an unmarked command waited for the SELECT');
+    session.receive(tagged('a3'));
+    await queued;
+  });
+
+  test('with no SELECT in flight ahead of it, it is refused and never written', async () => {
+    const { session, writer } = await selectedSession();
+    await assert.rejects(
+      fetchAfterSelect(session),
+      /UID FETCH was to follow a SELECT, and none is in flight/,
+    );
+    // Behind a LOGIN it is refused the same way, whatever its state would be.
+    const other = newSession();
+    other.session.receive(greetingOk());
+    const loggingIn = other.session.command('LOGIN', [b.string('u'), b.string('p')]);
+    const refused = fetchAfterSelect(other.session);
+    await settle();
+    assert.deepEqual(other.writer.written, ['a1 LOGIN "u" "p"\r\n']);
+    other.session.receive(tagged('a1'));
+    await loggingIn;
+    await assert.rejects(refused, /none is in flight/);
+    assert.deepEqual(writer.written, []);
+    assert.equal(other.writer.written.length, 1);
+  });
+
+  test("a refused SELECT: the follower fails with the server's BAD and no mailbox is selected", async () => {
+    const { session } = await selectedSession();
+    const selecting = session.command('SELECT', [b.string('Nope')]);
+    const fetching = fetchAfterSelect(session);
+    await settle();
+    session.receive(tagged('a2', 'NO', 'no such mailbox'));
+    session.receive(tagged('a3', 'BAD', 'no mailbox selected'));
+    await assert.rejects(selecting, CommandFailed);
+    await assert.rejects(fetching, (e: unknown) => e instanceof CommandFailed && e.result.status === 'BAD');
+    assert.equal(session.state, 'authenticated');
+  });
+});
+
 describe('closing', () => {
   test('close fails in-flight, literal-waiting and queued commands, and every later command', async () => {
     const { session } = await selectedSession();

@@ -1,43 +1,60 @@
 // Round trips do not grow with the number of messages or flag lists: the same sync shape with
 // ten times more flag changes, flag lists and expunges waits for the same number of replies
-// (client write bursts counted by a delay proxy in front of each server).
+// (client write bursts counted by a delay proxy in front of each server). And the first listing
+// of new messages costs none of its own: it leaves in the same write as the SELECT.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type DelayProxy, startDelayProxy } from '../../bench/delay-proxy.js';
-import { loadCorpus, makeCorpus } from '../helpers/corpus.js';
+import { appendMessages, loadCorpus, makeCorpus } from '../helpers/corpus.js';
 import { startDovecot } from '../helpers/dovecot.js';
+import { ImapPipe } from '../helpers/imap-pipe.js';
+import { type RecordingRelay, startRecordingRelay } from '../helpers/recording-relay.js';
 import { makeScratchDir, removeScratchDir } from '../helpers/scratch.js';
 import { type Endpoints, expungeOn, listUids, onServer, type Pair, runSync } from './harness.js';
+
+/**
+ * Two Dovecots reached over TCP through a relay each (`relayTo` starts it), and the endpoints of
+ * that pair through the relays.
+ */
+async function relayedPair<R extends { port: number }>(
+  name: string,
+  relayTo: (host: string, port: number) => Promise<R>,
+): Promise<{ pair: Pair; relays: R[]; endpoints: Endpoints }> {
+  const [local, remote] = await Promise.all([startDovecot({ tcp: true }), startDovecot({ tcp: true })]);
+  const dir = makeScratchDir(name);
+  const pair = {
+    local,
+    remote,
+    dbPath: `${dir}/state.db`,
+    stop: async () => {
+      await Promise.all([local.stop(), remote.stop()]);
+      removeScratchDir(dir);
+    },
+  };
+  const relays = await Promise.all([local, remote].map((d) => relayTo(d.host, d.imapPort!)));
+  const tcp = (i: number) => ({ port: relays[i]!.port, username: local.user, password: local.password });
+  const endpoints = {
+    local: { tunnelCommand: local.tunnelCommand, tcp: tcp(0) },
+    remote: { tunnelCommand: remote.tunnelCommand, tcp: tcp(1) },
+    dbPath: pair.dbPath,
+  };
+  return { pair, relays, endpoints };
+}
 
 describe('round trips', { timeout: 120_000 }, () => {
   let pair: Pair;
   let proxies: DelayProxy[];
   let endpoints: Endpoints;
   before(async () => {
-    const [local, remote] = await Promise.all([startDovecot({ tcp: true }), startDovecot({ tcp: true })]);
-    const dir = makeScratchDir('interimap-round-trips');
-    pair = {
-      local,
-      remote,
-      dbPath: `${dir}/state.db`,
-      stop: async () => {
-        await Promise.all([local.stop(), remote.stop()]);
-        removeScratchDir(dir);
-      },
-    };
-    proxies = await Promise.all(
-      [local, remote].map((d) =>
-        startDelayProxy({ targetHost: d.host, targetPort: d.imapPort!, delayMs: 25, burstGapMs: 10 }),
-      ),
-    );
-    const tcp = (i: number) => ({ port: proxies[i]!.port, username: local.user, password: local.password });
-    endpoints = {
-      local: { tunnelCommand: local.tunnelCommand, tcp: tcp(0) },
-      remote: { tunnelCommand: remote.tunnelCommand, tcp: tcp(1) },
-      dbPath: pair.dbPath,
-    };
+    ({
+      pair,
+      relays: proxies,
+      endpoints,
+    } = await relayedPair('interimap-round-trips', (host, port) =>
+      startDelayProxy({ targetHost: host, targetPort: port, delayMs: 25, burstGapMs: 10 }),
+    ));
     await loadCorpus(
-      local,
+      pair.local,
       makeCorpus({ seed: 41, mailboxes: 1, messages: 400, medianSize: 400, largeFraction: 0 }),
     );
     await runSync(endpoints);
@@ -71,5 +88,46 @@ describe('round trips', { timeout: 120_000 }, () => {
     const few = await changeAndCount(2, 2, 1);
     const many = await changeAndCount(20, 6, 10);
     assert.ok(many <= few, `${many} round trips for the large change set, ${few} for the small one`);
+  });
+});
+
+describe('the first listing of new messages', { timeout: 120_000 }, () => {
+  let pair: Pair;
+  let relays: RecordingRelay[];
+  let endpoints: Endpoints;
+  before(async () => {
+    ({ pair, relays, endpoints } = await relayedPair('interimap-select-listing', startRecordingRelay));
+    await loadCorpus(pair.local, makeCorpus({ seed: 7, mailboxes: 1, messages: 20, largeFraction: 0 }));
+    await runSync(endpoints);
+  });
+  after(async () => {
+    await Promise.all(relays.map((r) => r.close()));
+    await pair.stop();
+  });
+
+  test('goes on the wire in the same write as the SELECT, and the new mail is copied both ways', async () => {
+    for (const [side, seed] of [
+      ['local', 8],
+      ['remote', 9],
+    ] as const) {
+      const pipe = await ImapPipe.open(pair[side].tunnelCommand);
+      const extra = makeCorpus({ seed, mailboxes: 1, messages: 3, largeFraction: 0 });
+      await appendMessages(pipe, 'INBOX', extra.mailboxes[0]!.messages);
+      await pipe.close();
+    }
+    for (const relay of relays) relay.chunks.length = 0;
+    const result = await runSync(endpoints);
+    assert.equal(result.output.status, 'synced');
+    for (const [i, relay] of relays.entries()) {
+      const select = relay.chunks.find((c) => / SELECT "?INBOX"? /.test(c));
+      assert.ok(select, `server ${i}: no SELECT written`);
+      assert.match(
+        select,
+        / SELECT "?INBOX"? \(QRESYNC [^\r]*\r\n\S+ UID FETCH \d+:4294967295 \(UID MODSEQ FLAGS INTERNALDATE RFC822\.SIZE\)\r\n/,
+      );
+    }
+    const [local, remote] = await Promise.all([listUids(pair.local), listUids(pair.remote)]);
+    assert.equal(local.length, 26);
+    assert.equal(remote.length, 26);
   });
 });

@@ -132,15 +132,22 @@ describe('planMailboxList: known mailboxes', () => {
     );
     assert.equal(plan.unchanged.length, 1);
   });
-  const changedCases: Array<[string, MailboxStatus, MailboxStatus, string]> = [
-    ['local UIDNEXT moved', status(11, 100n), status(20, 200n), 'changed'],
-    ['remote HIGHESTMODSEQ moved', status(10, 100n), status(20, 201n), 'changed'],
-    ['no LIST-STATUS on remote', status(10, 100n), {}, 'status-unknown'],
+  // A changed mailbox carries the listed UIDNEXTs: its new-message listing may go out with the SELECT.
+  const changedCases: Array<[string, MailboxStatus, MailboxStatus, object]> = [
+    ['local UIDNEXT moved', status(11, 100n), status(20, 200n), { listedUidNext: { local: 11, remote: 20 } }],
+    [
+      'remote HIGHESTMODSEQ moved',
+      status(10, 100n),
+      status(20, 201n),
+      { listedUidNext: { local: 10, remote: 20 } },
+    ],
+    ['no LIST-STATUS on remote', status(10, 100n), {}, {}],
   ];
-  for (const [name, l, r, reason] of changedCases) {
+  for (const [name, l, r, listed] of changedCases) {
     test(name, () => {
       const plan = planMailboxList(input([mbx('a', [], '/', l)], [mbx('a', [], '/', r)], [known()]));
-      assert.deepEqual(plan.sync, [{ dbName: 'a', idx: 7, local: 'a', remote: 'a', reason }]);
+      const reason = 'listedUidNext' in listed ? 'changed' : 'status-unknown';
+      assert.deepEqual(plan.sync, [{ dbName: 'a', idx: 7, local: 'a', remote: 'a', reason, ...listed }]);
       assert.deepEqual(plan.unchanged, []);
     });
   }

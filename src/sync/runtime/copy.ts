@@ -15,7 +15,7 @@ import { otherSide, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
 import { faultPoint } from './fault.js';
 import { fetchUids } from './imap-writes.js';
-import { uidArray } from './tracker.js';
+import { type SideTracker, uidArray } from './tracker.js';
 import { fetchBodies, type MailboxWork } from './work.js';
 
 export interface MessageInfo {
@@ -50,14 +50,13 @@ function messageIdOf(attributes: FetchAttributes): string | null {
  */
 export async function listMessages(
   conn: ImapConnection,
-  work: MailboxWork,
-  side: Side,
+  tracker: SideTracker,
   pieces: string[],
-  { withMessageId }: { withMessageId: boolean },
+  { withMessageId, afterSelect = false }: { withMessageId: boolean; afterSelect?: boolean },
 ) {
   const found = new Map<number, MessageInfo>();
   const items = withMessageId ? [...META_ITEMS, MESSAGE_ID_ITEM] : META_ITEMS;
-  await fetchUids(conn, work.trackers[side], pieces, items, (uid, a) => {
+  const claim = (uid: number, a: FetchAttributes) => {
     if (a.rfc822Size === undefined || a.internalDate === undefined) return false;
     found.set(uid, {
       uid,
@@ -68,7 +67,8 @@ export async function listMessages(
       modseq: a.modseq ?? 0n,
     });
     return true;
-  });
+  };
+  await fetchUids(conn, tracker, pieces, items, claim, { afterSelect });
   return [...found.values()].sort((a, b) => a.uid - b.uid);
 }
 

@@ -94,6 +94,7 @@ export async function expungeUids(
 /**
  * `UID FETCH uids (items)` in pipelined pieces. A FETCH that `claim` accepts is data we asked for
  * (only its MODSEQ reaches the tracker); every other response is mailbox news for the tracker.
+ * `afterSelect`: the pieces go on the wire right behind the SELECT in flight (src/session).
  */
 export async function fetchUids(
   conn: ImapConnection,
@@ -101,7 +102,7 @@ export async function fetchUids(
   pieces: readonly string[],
   items: string[],
   claim: (uid: number, attributes: FetchAttributes) => boolean,
-  changedSince?: bigint,
+  { changedSince, afterSelect }: { changedSince?: bigint; afterSelect?: boolean } = {},
 ): Promise<void> {
   const b = conn.commands.args;
   const modifiers =
@@ -112,6 +113,7 @@ export async function fetchUids(
         'UID FETCH',
         [b.sequenceSet(piece), b.list(items.map((i) => b.atom(i))), ...modifiers],
         {
+          afterSelect,
           onUntagged: (r) => {
             const { uid, modseq } = r.type === 'FETCH' ? r.attributes : {};
             if (r.type !== 'FETCH' || uid === undefined || !claim(uid, r.attributes)) tracker.absorb(r);

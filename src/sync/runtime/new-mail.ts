@@ -12,27 +12,44 @@ import { faultPoint } from './fault.js';
 import { fetchUids } from './imap-writes.js';
 import type { MailboxWork } from './work.js';
 
-/** Lists the messages of `source` from the copy checkpoint up to `serverUidNext`, minus our copies. */
-function listNew(store: StateStore, work: MailboxWork, source: Side, serverUidNext: number) {
-  const plan = planNewMessages({
-    dbUidNext: work.copiedBelow[source],
-    serverUidNext,
-    skip: store.mappedUidsFrom(work.idx, source, work.copiedBelow[source]),
-  });
-  if (!plan.needed) return Promise.resolve<MessageInfo[]>([]);
-  return listMessages(work.conns[source], work, source, plan.pieces, { withMessageId: false });
+/** Where a listing runs: the mailbox's database row and its two connections with their trackers. */
+type ListingSite = Pick<MailboxWork, 'idx' | 'conns' | 'trackers'>;
+
+/**
+ * Lists the messages of `source` from `from` up, minus our copies; undefined when UIDNEXT says
+ * there is none (the listing itself reaches past it: it sees whatever has arrived since).
+ */
+function listNew(
+  store: StateStore,
+  site: ListingSite,
+  source: Side,
+  from: number,
+  serverUidNext: number,
+  afterSelect = false,
+): Promise<MessageInfo[]> | undefined {
+  const skip = store.mappedUidsFrom(site.idx, source, from);
+  const plan = planNewMessages({ dbUidNext: from, serverUidNext, skip });
+  if (!plan.needed) return undefined;
+  const { conns, trackers } = site;
+  return listMessages(conns[source], trackers[source], plan.pieces, { withMessageId: false, afterSelect });
 }
 
 /**
- * Starts the first pass's listing on both sides right behind the SELECTs: it shares its round
- * trip with the expunge and flag steps, which cannot change it (new messages are not mapped).
+ * Starts the first pass's listing of `source` on the wire right behind its SELECT (just sent),
+ * when LIST-STATUS's UIDNEXT (`listedUidNext`, undefined when unknown) shows new mail: it then
+ * costs no round trip of its own. New messages are not mapped, so the expunge and flag steps
+ * cannot change it.
  */
-export function listNewMessagesEarly(store: StateStore, work: MailboxWork): void {
-  for (const side of SIDES) {
-    const listing = listNew(store, work, side, work.uidNext[side]);
-    listing.catch(() => {}); // awaited by the first appendNew pass
-    work.firstListing[side] = listing;
-  }
+export function listNewMessagesEarly(
+  store: StateStore,
+  site: ListingSite,
+  source: Side,
+  from: number,
+  listedUidNext: number | undefined,
+): Promise<MessageInfo[]> | undefined {
+  const listing = listNew(store, site, source, from, listedUidNext ?? MAX_UID + 1, true);
+  listing?.catch(() => {}); // awaited by the first appendNew pass, or dropped with the SELECT
+  return listing;
 }
 
 /** Fetches and copies the new messages of `source`; resolves with how many it found. */
@@ -51,9 +68,11 @@ async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxW
   const before = work.uidNext[source];
   const early = work.firstListing[source];
   work.firstListing[source] = undefined;
-  const messages = await (first
-    ? (early ?? listNew(store, work, source, before))
-    : listNew(store, work, source, MAX_UID + 1));
+  const from = work.copiedBelow[source];
+  const messages =
+    (await (first
+      ? (early ?? listNew(store, work, source, from, before))
+      : listNew(store, work, source, from, MAX_UID + 1))) ?? [];
   const found = messages.length;
   let copied = 0;
   if (found > 0) {
@@ -76,7 +95,9 @@ async function rereadModseq(work: MailboxWork, side: Side): Promise<void> {
   const since = work.unseenSince[side];
   if (since === null) return;
   work.unseenSince[side] = null;
-  await fetchUids(work.conns[side], work.trackers[side], [`1:${MAX_UID}`], ['FLAGS'], () => false, since);
+  await fetchUids(work.conns[side], work.trackers[side], [`1:${MAX_UID}`], ['FLAGS'], () => false, {
+    changedSince: since,
+  });
 }
 
 export async function appendNew(

@@ -50,7 +50,7 @@ async function adoptCopies(
   const mapped = new Set<number>();
   for (const [l, r] of loadMapping(store, work.idx).rows()) mapped.add(target === 'local' ? l : r);
   const found = (
-    await listMessages(conn, work, target, [`${from}:${MAX_UID}`], { withMessageId: true })
+    await listMessages(conn, work.trackers[target], [`${from}:${MAX_UID}`], { withMessageId: true })
   ).filter((m) => !mapped.has(m.uid));
   const intents: AppendIntent[] = pending.map((p) => ({
     sourceUid: p.sourceUid,
@@ -215,7 +215,9 @@ async function replicate(
     SIDES.map((side) =>
       uids[side].length === 0
         ? []
-        : listMessages(work.conns[side], work, side, uidPieces(uids[side]), { withMessageId: true }),
+        : listMessages(work.conns[side], work.trackers[side], uidPieces(uids[side]), {
+            withMessageId: true,
+          }),
     ),
   );
   const listed = { local: local!, remote: remote! };

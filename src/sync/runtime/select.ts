@@ -92,10 +92,21 @@ export async function selectMailbox<C extends ImapConnection>(
     known.remote.push(r);
   }
   const names = { local: target.local, remote: target.remote };
+  const dbNext = { local: state?.local.uidNext ?? 0, remote: state?.remote.uidNext ?? 0 };
+  // A run interrupted mid-copy resumes with a full synchronization of what it was copying.
+  const interruptedBefore =
+    mapping !== undefined &&
+    (store.pendingAppendIntents(idx).length > 0 ||
+      interruptedRows(
+        [...mapping.rows()].map(([localUid, remoteUid]) => ({ localUid, remoteUid })),
+        dbNext,
+      ).length > 0);
   // The previous mailbox's trackers stop listening before our SELECTs; ours start as each SELECT
   // completes, so an update arriving while the other server is still selecting is not lost.
   table.release(lane);
   const trackers = { local: new SideTracker(0n), remote: new SideTracker(0n) };
+  const site = { idx, conns, trackers };
+  const firstListing: MailboxWork['firstListing'] = { local: undefined, remote: undefined };
   const detachers: Array<() => void> = [];
   const detach = () => {
     for (const stop of detachers.splice(0)) stop();
@@ -103,7 +114,12 @@ export async function selectMailbox<C extends ImapConnection>(
   const selectSide = async (side: Side) => {
     known[side].sort(ascending);
     const qresync = state && mapping ? qresyncParams(state[side], known[side]) : undefined;
-    const result = await conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
+    const selecting = conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
+    if (!interruptedBefore && !input.repair) {
+      const listed = target.listedUidNext?.[side];
+      firstListing[side] = listNewMessagesEarly(store, site, side, dbNext[side], listed);
+    }
+    const result = await selecting;
     const tracker = trackers[side];
     detachers.push(conns[side].onUnsolicited((r) => tracker.absorb(r)));
     tracker.absorb({ kind: 'untagged', type: 'VANISHED', earlier: true, uids: result.vanished });
@@ -132,7 +148,7 @@ export async function selectMailbox<C extends ImapConnection>(
     store.initMailboxState(idx, initial('local'), initial('remote'));
   }
 
-  const dbNext = { local: state?.local.uidNext ?? 0, remote: state?.remote.uidNext ?? 0 };
+  const uidValidityKept = uidValidityChanged.length === 0;
   const work: MailboxWork<C> = {
     mailbox,
     idx,
@@ -143,7 +159,8 @@ export async function selectMailbox<C extends ImapConnection>(
     copiedBelow: { ...dbNext },
     uidNext: { local: local.uidNext, remote: remote.uidNext },
     firstPass: { local: true, remote: true },
-    firstListing: { local: undefined, remote: undefined },
+    // Listed in the old UIDVALIDITY's terms: worthless.
+    firstListing: uidValidityKept ? firstListing : { local: undefined, remote: undefined },
     unseenSince: { local: null, remote: null },
     copies: ctx.copies ?? UNWATCHED,
     largeBody: new Mutex(),
@@ -151,14 +168,5 @@ export async function selectMailbox<C extends ImapConnection>(
   };
   table.set(lane, work);
 
-  const interrupted =
-    uidValidityChanged.length === 0 &&
-    mapping !== undefined &&
-    (store.pendingAppendIntents(idx).length > 0 ||
-      interruptedRows(
-        [...mapping.rows()].map(([localUid, remoteUid]) => ({ localUid, remoteUid })),
-        dbNext,
-      ).length > 0);
-  if (uidValidityChanged.length === 0 && !interrupted && !input.repair) listNewMessagesEarly(store, work);
-  return { local, remote, uidValidityChanged, interrupted };
+  return { local, remote, uidValidityChanged, interrupted: uidValidityKept && interruptedBefore };
 }
