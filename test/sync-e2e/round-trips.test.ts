@@ -105,7 +105,7 @@ describe('the first listing of new messages', { timeout: 120_000 }, () => {
     await pair.stop();
   });
 
-  test('goes on the wire in the same write as the SELECT, and the new mail is copied both ways', async () => {
+  test('goes out with the SELECT, the MODSEQ re-read with the APPEND, and the new mail is copied both ways', async () => {
     for (const [side, seed] of [
       ['local', 8],
       ['remote', 9],
@@ -115,10 +115,18 @@ describe('the first listing of new messages', { timeout: 120_000 }, () => {
       await appendMessages(pipe, 'INBOX', extra.mailboxes[0]!.messages);
       await pipe.close();
     }
-    for (const relay of relays) relay.chunks.length = 0;
+    for (const relay of relays) {
+      relay.chunks.length = 0;
+      relay.both.length = 0;
+    }
     const result = await runSync(endpoints);
     assert.equal(result.output.status, 'synced');
     for (const [i, relay] of relays.entries()) {
+      // The MODSEQ re-read after our APPEND goes out before the APPEND's reply comes back.
+      const reread = relay.both.findIndex((c) => c.from === 'client' && /CHANGEDSINCE/.test(c.text));
+      const appended = relay.both.findIndex((c) => c.from === 'server' && /APPENDUID/.test(c.text));
+      assert.ok(reread >= 0 && appended >= 0, `server ${i}: no re-read or no APPEND`);
+      assert.ok(reread < appended, `server ${i}: the re-read waited for the APPEND's reply`);
       const select = relay.chunks.find((c) => / SELECT "?INBOX"? /.test(c));
       assert.ok(select, `server ${i}: no SELECT written`);
       assert.match(

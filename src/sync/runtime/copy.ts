@@ -16,7 +16,7 @@ import type { SyncLogger } from './context.js';
 import { faultPoint } from './fault.js';
 import { fetchUids } from './imap-writes.js';
 import { type SideTracker, uidArray } from './tracker.js';
-import { fetchBodies, type MailboxWork } from './work.js';
+import { fetchBodies, type MailboxWork, rereadModseq } from './work.js';
 
 export interface MessageInfo {
   uid: number;
@@ -180,7 +180,9 @@ async function appendBatch(
     size: m.size,
     body: streamed(bodies[k]!, m, readers[k]!, source, k === batch.length - 1 ? recordIdentities : undefined),
   }));
-  work.trackers[target].expectAppends(batch.length);
+  const tracker = work.trackers[target];
+  tracker.expectAppends(batch.length);
+  work.unseenSince[target] ??= tracker.highestModseq;
   const appended = work.conns[target].commands.append(work.names[target], appends);
   appended.catch(() => allStreamed());
   const committed = appended.then((appendUid) => commit(store, logger, work, target, batch, appendUid));
@@ -209,8 +211,6 @@ export async function copyMessages(
   }
   if (messages.length === 0) return 0;
   work.copies.planned(work.mailbox, source, messages.length, totalSize(messages));
-  const tracker = work.trackers[target];
-  work.unseenSince[target] ??= tracker.highestModseq;
   const targetUidNext = work.uidNext[target];
   const identities = new CopyIdentities();
   // RFC 3502: several messages per APPEND only when MULTIAPPEND is advertised.
@@ -241,7 +241,11 @@ export async function copyMessages(
     await Promise.allSettled(committed); // what was appended is committed before the step fails
     throw error;
   }
+  // Queued right behind the last APPEND and the last body FETCH: no round trip of their own.
+  const rereads = Promise.all([rereadModseq(work, target), rereadModseq(work, source)]);
+  rereads.catch(() => {}); // awaited below, once every APPEND is committed
   await Promise.all(committed);
+  await rereads;
   return messages.length;
 }
 

@@ -95,6 +95,8 @@ export async function expungeUids(
  * `UID FETCH uids (items)` in pipelined pieces. A FETCH that `claim` accepts is data we asked for
  * (only its MODSEQ reaches the tracker); every other response is mailbox news for the tracker.
  * `afterSelect`: the pieces go on the wire right behind the SELECT in flight (src/session).
+ * `afterCompletion`: the responses reach the tracker once the FETCH has completed, after what
+ * the commands before it resolved with has been handled (see rereadModseq in work.ts).
  */
 export async function fetchUids(
   conn: ImapConnection,
@@ -102,26 +104,28 @@ export async function fetchUids(
   pieces: readonly string[],
   items: string[],
   claim: (uid: number, attributes: FetchAttributes) => boolean,
-  { changedSince, afterSelect }: { changedSince?: bigint; afterSelect?: boolean } = {},
+  opts: { changedSince?: bigint; afterSelect?: boolean; afterCompletion?: boolean } = {},
 ): Promise<void> {
   const b = conn.commands.args;
+  const { changedSince, afterSelect, afterCompletion } = opts;
   const modifiers =
     changedSince === undefined ? [] : [b.list([b.atom('CHANGEDSINCE'), b.number(changedSince)])];
+  const take = (r: UntaggedResponse) => {
+    const { uid, modseq } = r.type === 'FETCH' ? r.attributes : {};
+    if (r.type !== 'FETCH' || uid === undefined || !claim(uid, r.attributes)) tracker.absorb(r);
+    else if (modseq !== undefined) tracker.noteModseq(modseq);
+  };
   const results = await Promise.all(
     pieces.map((piece) =>
       conn.commands.session.command(
         'UID FETCH',
         [b.sequenceSet(piece), b.list(items.map((i) => b.atom(i))), ...modifiers],
-        {
-          afterSelect,
-          onUntagged: (r) => {
-            const { uid, modseq } = r.type === 'FETCH' ? r.attributes : {};
-            if (r.type !== 'FETCH' || uid === undefined || !claim(uid, r.attributes)) tracker.absorb(r);
-            else if (modseq !== undefined) tracker.noteModseq(modseq);
-          },
-        },
+        afterCompletion ? { afterSelect } : { afterSelect, onUntagged: take },
       ),
     ),
   );
-  for (const result of results) tracker.absorbCode(result.code);
+  for (const result of results) {
+    if (afterCompletion) for (const response of result.untagged) take(response);
+    tracker.absorbCode(result.code);
+  }
 }

@@ -9,8 +9,7 @@ import { SIDES, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
 import { copyMessages, listMessages, type MessageInfo } from './copy.js';
 import { faultPoint } from './fault.js';
-import { fetchUids } from './imap-writes.js';
-import type { MailboxWork } from './work.js';
+import { type MailboxWork, rereadModseq } from './work.js';
 
 /** Where a listing runs: the mailbox's database row and its two connections with their trackers. */
 type ListingSite = Pick<MailboxWork, 'idx' | 'conns' | 'trackers'>;
@@ -85,28 +84,13 @@ async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxW
   return { found, copied };
 }
 
-/**
- * Our APPENDs moved the side's MODSEQ without telling us by how much, and a body FETCH keeps the
- * unsolicited FETCHes it receives: read what changed since (our copies, echoed and ignored, and
- * anybody else's changes) and the tagged [HIGHESTMODSEQ], so the next run neither takes our own
- * copies for flag changes nor misses another client's.
- */
-async function rereadModseq(work: MailboxWork, side: Side): Promise<void> {
-  const since = work.unseenSince[side];
-  if (since === null) return;
-  work.unseenSince[side] = null;
-  await fetchUids(work.conns[side], work.trackers[side], [`1:${MAX_UID}`], ['FLAGS'], () => false, {
-    changedSince: since,
-  });
-}
-
 export async function appendNew(
   store: StateStore,
   logger: SyncLogger,
   work: MailboxWork,
 ): Promise<AppendOutcome> {
-  // Each side's re-read is queued before any APPEND to it in this pass (copyNewFrom first fetches
-  // from the other side), so it never sees this pass's copies before their APPENDUID is known.
+  // A copy re-reads MODSEQ behind its last commands (copy.ts); other body FETCHes (hashing while
+  // adopting a resumed run's copies, resync.ts) leave theirs to here.
   const results = await Promise.all(
     SIDES.map(async (source) => {
       const [result] = await Promise.all([
@@ -129,7 +113,7 @@ export async function checkpointUidnext(
   store: StateStore,
   work: MailboxWork<ImapConnection>,
 ): Promise<undefined> {
-  // A pass that appended re-reads MODSEQ at the start of the next pass; the last pass copied nothing.
+  // Usually done already, behind the copies' last commands.
   await Promise.all(SIDES.map((side) => rereadModseq(work, side)));
   const { local, remote } = work.trackers;
   store.transaction(() => {

@@ -4,11 +4,13 @@
 import type { SelectedSide } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
 import type { StateStore } from '../../store/index.js';
+import { MAX_UID } from '../../protocol/sequence-set.js';
 import type { MailboxState } from '../../store/types.js';
 import { UidMapping } from '../mapping.js';
 import type { PerSide, Side } from '../side.js';
 import type { CopyObserver, SyncContext } from './context.js';
 import type { MessageInfo } from './copy.js';
+import { fetchUids } from './imap-writes.js';
 import type { SideTracker } from './tracker.js';
 
 export interface MailboxWork<C extends ImapConnection = ImapConnection> {
@@ -104,6 +106,24 @@ export class Mutex {
     await previous;
     return release;
   }
+}
+
+/**
+ * Our APPENDs moved the side's MODSEQ without telling us by how much, and a body FETCH keeps the
+ * unsolicited FETCHes it receives: read what changed since (our copies, echoed and ignored, and
+ * anybody else's changes) and the tagged [HIGHESTMODSEQ], so the next run neither takes our own
+ * copies for flag changes nor misses another client's. Sent right behind those commands, it costs
+ * no round trip of its own; its FETCHes are taken once it completes, when the APPENDUIDs of the
+ * APPENDs before it have been recorded (the tracker then knows our copies' flags).
+ */
+export async function rereadModseq(work: MailboxWork, side: Side): Promise<void> {
+  const since = work.unseenSince[side];
+  if (since === null) return;
+  work.unseenSince[side] = null;
+  await fetchUids(work.conns[side], work.trackers[side], [`1:${MAX_UID}`], ['FLAGS'], () => false, {
+    changedSince: since,
+    afterCompletion: true,
+  });
 }
 
 /** Starts streaming bodies (one FETCH); FETCH responses it swallows are re-read later. */
