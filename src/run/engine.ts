@@ -1,6 +1,6 @@
-// The RunEngine behind `interimap`: locks the state database, starts the tunnel servers at once, and
-// only then loads the bulk of the run (run-chart.ts: IMAP, charts, sync runtime), so that the
-// servers start while ~70 ms of modules load instead of after.
+// The RunEngine behind `interimap`: locks the state database, opens both servers' transports at
+// once (a tunnel's server starts, a socket's TCP and TLS handshakes run), and only then loads the
+// bulk of the run (run-chart.ts: IMAP, charts, sync runtime), which takes them over.
 import type { MailboxSyncLogic } from '../../machines/orchestrator.js';
 import type { Invocation, RunEngine } from '../cli/invocation.js';
 import { defaultDatabasePath } from '../config/paths.js';
@@ -10,7 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { Progress } from '../progress/progress.js';
 import { StateStore } from '../store/index.js';
 import type { SyncContext } from '../sync/runtime/context.js';
-import { startTunnelEarly } from '../transport/tunnel.js';
+import { startTransportEarly } from '../transport/transport.js';
 import type { TraceRecorder } from '../viz/trace.js';
 import { connectionOptions } from './connection-options.js';
 import { logError } from './loggers.js';
@@ -58,7 +58,7 @@ async function run(
     await recorder?.close().catch((e: Error) => logger.warn(undefined, e.message));
     return 1;
   }
-  const stopEarly = startTunnels(inv, config);
+  const stopEarly = startTransports(inv, config);
   try {
     const { runChart } = await import('./run-chart.js');
     return await runChart({ inv, config, logger, progress, store, recorder, started, mailboxSync });
@@ -68,16 +68,13 @@ async function run(
 }
 
 /**
- * A synchronization's first step opens one connection per server: their tunnels are started now
- * (the connections take them over). Returns what stops those no connection took.
+ * A synchronization's first step opens one connection per server: their transports are opened now
+ * (the connections take them over). Returns what closes those no connection took.
  */
-function startTunnels(inv: Invocation, config: Config): Array<() => void> {
+function startTransports(inv: Invocation, config: Config): Array<() => void> {
   if (inv.command !== 'sync' && inv.command !== 'repair') return [];
-  const stops: Array<() => void> = [];
-  for (const side of ['local', 'remote'] as const) {
-    const { transport } = connectionOptions(config[side], { debug: inv.debug, watch: false });
-    if (transport.type === 'tunnel' && transport.command !== undefined)
-      stops.push(startTunnelEarly(transport.command, transport.nullStderr === true));
-  }
-  return stops;
+  const flags = { debug: inv.debug, watch: inv.watch !== undefined };
+  return (['local', 'remote'] as const).map((side) =>
+    startTransportEarly(connectionOptions(config[side], flags).transport),
+  );
 }

@@ -36,7 +36,54 @@ function tcpSocket(host: Host, port: number, label: string): Promise<Socket> {
   });
 }
 
-export async function openTransport(options: TransportOptions): Promise<Transport> {
+/** Transports started by startTransportEarly that no connection has taken yet. */
+const early: Array<{ key: string; transport: Promise<Transport> }> = [];
+
+/** What makes two options open the same transport. */
+function earlyKey(o: TransportOptions): string {
+  return JSON.stringify([
+    o.type,
+    o.command,
+    o.nullStderr === true,
+    o.host,
+    o.port,
+    o.proxy,
+    o.keepAlive === true,
+    o.tls,
+  ]);
+}
+
+/**
+ * Opens a transport before the connection that will use it exists, so that the server starts (a
+ * tunnel) or the TCP and TLS handshakes run (a socket) while the rest of the program loads. The
+ * next openTransport with the same options takes it over, with what the server sent meanwhile
+ * unread; two early starts with the same options are two transports. Returns a function that
+ * closes it if nobody took it.
+ */
+export function startTransportEarly(options: TransportOptions): () => void {
+  const entry = { key: earlyKey(options), transport: connectTransport(options) };
+  // A failure to open is reported by the openTransport that takes it over, if any.
+  entry.transport.catch(() => {});
+  early.push(entry);
+  return () => {
+    const i = early.indexOf(entry);
+    if (i < 0) return;
+    early.splice(i, 1);
+    entry.transport.then(
+      (transport) => transport.close(),
+      () => {},
+    );
+  };
+}
+
+/** Opens the transport `options` describe, or takes over the one startTransportEarly opened. */
+export function openTransport(options: TransportOptions): Promise<Transport> {
+  const key = earlyKey(options);
+  const i = early.findIndex((e) => e.key === key);
+  return i >= 0 ? early.splice(i, 1)[0]!.transport : connectTransport(options);
+}
+
+async function connectTransport(options: TransportOptions): Promise<Transport> {
   if (options.type === 'tunnel') {
     if (options.command === undefined) throw new TransportError('type=tunnel needs a command');
     const child = await spawnTunnel(options.command, options.nullStderr === true);

@@ -21,19 +21,8 @@ export function splitTunnelCommand(command: string): TunnelCommand {
 
 export type TunnelProcess = ChildProcessByStdio<Writable, Readable, null>;
 
-/** Tunnels started by startTunnelEarly that no connection has taken yet. */
-const early: Array<{ command: string; nullStderr: boolean; child: Promise<TunnelProcess> }> = [];
-
-/**
- * Starts the command with piped stdin/stdout; resolves once it runs, rejects if it cannot start.
- * Takes over a tunnel startTunnelEarly started for the same command, if there is one.
- */
+/** Starts the command with piped stdin/stdout; resolves once it runs, rejects if it cannot start. */
 export function spawnTunnel(command: string, nullStderr: boolean): Promise<TunnelProcess> {
-  const i = early.findIndex((e) => e.command === command && e.nullStderr === nullStderr);
-  return i >= 0 ? early.splice(i, 1)[0]!.child : spawnCommand(command, nullStderr);
-}
-
-function spawnCommand(command: string, nullStderr: boolean): Promise<TunnelProcess> {
   const split = splitTunnelCommand(command);
   const [file, args] = 'shell' in split ? ['/bin/sh', ['-c', split.shell]] : [split.file, split.args];
   const child = spawn(file, args, { stdio: ['pipe', 'pipe', nullStderr ? 'ignore' : 'inherit'] });
@@ -43,26 +32,4 @@ function spawnCommand(command: string, nullStderr: boolean): Promise<TunnelProce
       reject(new TransportError(`cannot run tunnel command '${command}': ${error.message}`)),
     );
   });
-}
-
-/**
- * Starts a tunnel before the connection that will use it is created, so that the server starts
- * while the rest of the program loads; the next spawnTunnel of the same command takes it over (its
- * output waits in the pipe); two early starts of one command are two tunnels. Returns a function
- * that stops it if no connection took it.
- */
-export function startTunnelEarly(command: string, nullStderr: boolean): () => void {
-  const entry = { command, nullStderr, child: spawnCommand(command, nullStderr) };
-  // A failure to start is reported by the spawnTunnel that takes it over, if any.
-  entry.child.catch(() => {});
-  early.push(entry);
-  return () => {
-    const i = early.indexOf(entry);
-    if (i < 0) return;
-    early.splice(i, 1);
-    entry.child.then(
-      (child) => child.kill(),
-      () => {},
-    );
-  };
 }

@@ -3,8 +3,8 @@
 // the lane between the chart's steps, so no UID set ever travels through the chart.
 import type { SelectedSide } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
-import type { StateStore } from '../../store/index.js';
 import { MAX_UID } from '../../protocol/sequence-set.js';
+import type { StateStore } from '../../store/index.js';
 import type { MailboxState } from '../../store/types.js';
 import { UidMapping } from '../mapping.js';
 import type { PerSide, Side } from '../side.js';
