@@ -80,6 +80,8 @@ export class ImapConnection {
   #transport: Transport | undefined;
   #writer: TransportWriter | undefined;
   #capabilities: readonly string[] = [];
+  /** Set by leave(). */
+  #onLogoutWritten: (() => void) | undefined;
 
   constructor(options: ConnectionOptions, logger: ImapLogger = silentLogger) {
     this.name = options.name;
@@ -288,6 +290,25 @@ export class ImapConnection {
     return this.closed;
   }
 
+  /**
+   * LOGOUT without waiting for the server's reply (RFC 3501 §6.1.3 asks nothing of the client
+   * after it): resolves once LOGOUT is written, and the connection no longer keeps the process
+   * alive. For the end of a run; never rejects.
+   */
+  leave(): Promise<void> {
+    if (this.#actor.getSnapshot().status === 'done') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#onLogoutWritten = () => {
+        this.#writer?.flush();
+        this.#transport?.release();
+        // What ends LOGOUT anyway (RFC 3501 §6.1.3): the chart closes, its timers with it.
+        this.#send({ type: 'transport.closed', detail: 'left after LOGOUT' });
+      };
+      this.closed.then(() => resolve());
+      this.#actor.send({ type: 'connection.logout' });
+    });
+  }
+
   /** Drops the connection without LOGOUT: pending commands fail. */
   close(): Promise<CloseInfo> {
     this.#send({ type: 'transport.closed', detail: 'closed by us' });
@@ -411,7 +432,7 @@ export class ImapConnection {
           await this.session.command('UNSELECT');
         }),
         logout: fromPromise(async () => {
-          await imap.logout();
+          await imap.logout(() => this.#onLogoutWritten?.());
         }),
       },
       actions: {

@@ -66,6 +66,11 @@ export class TransportWriter implements SessionWriter {
     }
   }
 
+  /** Hands what is gathered to the transport now, not at the end of the turn. */
+  flush(): void {
+    this.#flush();
+  }
+
   #flush(): void {
     this.#flushQueued = false;
     if (this.#gatheredBytes === 0) return;

@@ -329,8 +329,9 @@ export class SessionCommands<A> {
     return this.session.command('NOOP');
   }
 
-  logout(): Promise<CommandResult> {
-    return this.session.command('LOGOUT');
+  /** `onWritten`: see CommandOptions. */
+  logout(onWritten?: () => void): Promise<CommandResult> {
+    return this.session.command('LOGOUT', [], { onWritten });
   }
 
   #atoms(items: string[]): A {

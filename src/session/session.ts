@@ -391,6 +391,7 @@ export class Session<A> {
       }
     }
     if (!this.#inFlight.has(tag)) return;
+    cmd.opts.onWritten?.();
     // Without a SASL exchange to come, the server's next line from us is a new command.
     if (authenticates(cmd.name) && !cmd.opts.onContinuation) this.#leader = { cmd, leadsTo: 'authenticated' };
     else if (cmd.name === 'SELECT' || cmd.name === 'EXAMINE') this.#leader = { cmd, leadsTo: 'selected' };

@@ -84,6 +84,8 @@ export interface CommandOptions {
    * in flight ahead of it: it must not run in whatever mailbox was selected before.
    */
   afterSelect?: boolean;
+  /** Called once the whole command has been handed to the writer. */
+  onWritten?: () => void;
   /** Untagged types this command can produce, overriding the table (for commands it lacks). */
   claims?: readonly string[];
 }

@@ -228,6 +228,24 @@ export class StreamTransport implements Transport {
     this.closeTimer = setTimeout(() => this.destroyLink(), CLOSE_GRACE_MS);
   }
 
+  release(): void {
+    if (this.linkGone) return;
+    this.close();
+    const letGo = () => {
+      this.closeTimer?.unref();
+      if (this.link.kind === 'socket') this.link.socket.unref();
+      else {
+        const { child } = this.link;
+        child.unref();
+        for (const pipe of [child.stdin, child.stdout]) (pipe as Partial<Socket>).unref?.();
+      }
+    };
+    // The output finishes once our last bytes and the FIN (or EOF) are handed to the kernel, which
+    // delivers them whether or not this process is still there.
+    if (this.output.writableFinished) letGo();
+    else this.output.once('finish', letGo);
+  }
+
   private destroyLink(): void {
     if (this.link.kind === 'socket') this.link.socket.destroy();
     else this.link.child.kill();

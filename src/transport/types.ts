@@ -62,6 +62,11 @@ export interface Transport {
   startCompression(remainder?: Buffer): void;
   /** Ends the connection gracefully (flushes, FIN or EOF on the tunnel's stdin); forces it after a delay. */
   close(): void;
+  /**
+   * close(), and once what was written has left, no longer keeps the process alive until the peer
+   * is gone: at the end of a run, after LOGOUT, the server's goodbye is not worth waiting for.
+   */
+  release(): void;
   /** Raw bytes on the wire (or tunnel pipes): after TLS and compression. */
   readonly bytesRead: number;
   readonly bytesWritten: number;

@@ -1,8 +1,10 @@
 // Faults a real server cannot produce, against the scripted fake server (and a fake tunnel):
 // STARTTLS missing or injected, SASL without SASL-IR, missing capabilities, a close in the middle
 // of a literal, BYE during a command, a tunnel command that exits, and the ENABLE written with the
-// credentials meeting a refused login, a refused ENABLE or capabilities without QRESYNC.
+// credentials meeting a refused login, a refused ENABLE or capabilities without QRESYNC; and
+// leave() facing a server that never answers LOGOUT.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { type ConnectionOptions, ImapConnectionError } from '../../src/imap/connection.js';
@@ -48,6 +50,11 @@ const selectInbox: Step = {
 const pipelinedGreeting: Step = { send: '* OK [CAPABILITY IMAP4rev1 SASL-IR ENABLE AUTH=PLAIN] hi\r\n' };
 /** The credentials, not answered: the next step reads the ENABLE the client sent without waiting. */
 const authenticateUnanswered: Step = { expect: /^a1 AUTHENTICATE PLAIN \S+$/ };
+
+/** Resolves once `check` holds (a test timeout fails it otherwise). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 function isClosedWith(reason: string, pattern: RegExp) {
   return (error: Error & { reason?: string }) => {
@@ -296,6 +303,50 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     const connection = await openTracked(options(server));
     await assert.rejects(connection.commands.noop(), isClosedWith('bye', /server shutting down/));
     assert.deepEqual(await connection.closed, { reason: 'bye', detail: 'remote: server shutting down' });
+  });
+
+  test('leave(): LOGOUT is written, the reply is not waited for, and the process can exit', async () => {
+    // The server does not answer LOGOUT; it closes the connection seconds later. What happens
+    // before that close did not wait for it.
+    const script: Step[] = [
+      ...preauthToReady,
+      { expect: /^\S+ LOGOUT$/ },
+      { pause: 5_000 },
+      { close: 'end' },
+    ];
+    const serverClosed = (server: FakeImapServer) => {
+      const state = { closed: false };
+      server.finished.then(
+        () => (state.closed = true),
+        () => (state.closed = true),
+      );
+      return state;
+    };
+    const inProcess = await fake(script);
+    const inProcessClosed = serverClosed(inProcess);
+    const connection = await openTracked(options(inProcess));
+    await connection.leave();
+    assert.equal((await connection.closed).reason, 'logout');
+    await until(() => inProcess.received().toString().endsWith('\r\na2 LOGOUT\r\n'));
+    assert.equal(inProcessClosed.closed, false, 'the server had not closed yet');
+
+    // In a process of its own, a connection left this way does not keep it alive.
+    const other = await fake(script);
+    const otherClosed = serverClosed(other);
+    const program = [
+      "import { openConnection } from './dist/src/imap/connection.js';",
+      `const c = await openConnection(${JSON.stringify(options(other))});`,
+      'await c.leave();',
+      "process.stdout.write('left');",
+    ].join('\n');
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', program], { timeout: 20_000 }, (error, out) =>
+        error ? reject(error) : resolve(out),
+      ),
+    );
+    assert.equal(stdout, 'left');
+    assert.equal(otherClosed.closed, false, 'the process ended before the server closed');
+    await until(() => other.received().toString().endsWith('\r\na2 LOGOUT\r\n'));
   });
 
   test('the tunnel command exits: pending commands fail, nothing hangs', async () => {

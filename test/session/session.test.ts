@@ -433,6 +433,24 @@ describe('commands behind an authentication', () => {
   });
 });
 
+describe('onWritten', () => {
+  test('is called once the command is handed to the writer, before its completion', async () => {
+    const { session, writer } = await selectedSession();
+    const calls: number[] = [];
+    const noop = session.command('NOOP');
+    const logout = session.command('LOGOUT', [], { onWritten: () => calls.push(writer.written.length) });
+    await settle();
+    assert.deepEqual(calls, [], 'LOGOUT (exclusive) is not written while the NOOP runs');
+    session.receive(tagged('a2'));
+    await noop;
+    await settle();
+    assert.deepEqual(calls, [2], 'called once LOGOUT is written behind the NOOP');
+    session.receive(tagged('a3'));
+    await logout;
+    assert.deepEqual(calls, [2]);
+  });
+});
+
 describe('commands behind a SELECT', () => {
   const fetchAfterSelect = (session: ReturnType<typeof newSession>['session']) =>
     session.command('UID FETCH', [b.sequenceSet('5:4294967295'), b.atom('FLAGS')], { afterSelect: true });

@@ -87,12 +87,17 @@ export class Servers {
     );
   }
 
-  /** LOGOUT on every connection (the end of a run); failures only matter for --debug. */
+  /**
+   * LOGOUT on every connection, not waiting for the servers' replies (the end of a run); failures
+   * only matter for --debug.
+   */
   async closeAll(): Promise<void> {
     const lanes = this.ctx.lanes;
     this.ctx.lanes = [];
     this.#opening.clear();
-    await Promise.all(lanes.flatMap((lane) => SIDES.map((side) => this.#close(lane[side]))));
+    const all = lanes.flatMap((lane) => SIDES.map((side) => lane[side]));
+    for (const connection of all) this.#leaving.add(connection);
+    await Promise.all(all.map((connection) => connection.leave()));
   }
 
   async #close(connection: ImapConnection): Promise<void> {
