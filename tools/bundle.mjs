@@ -1,14 +1,15 @@
 // Bundles tsc's output for the `interimap` command (dist/src/cli/main.js) into the shipped program:
-// dist/cli/interimap.js and, for what is imported lazily (step bodies, TLS, SOCKS, --trace,
-// --statechart), chunks in dist/cli/chunks/ that load only when used. One file to load instead of
-// ~100 modules saves Node's ESM loader ~25 ms on every run.
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// dist/cli/interimap.js and, for what is imported lazily (step bodies, TLS, --trace, --statechart),
+// chunks in dist/cli/chunks/ that load only when used. A few files to load instead of ~100 modules
+// saves Node's ESM loader ~20 ms on every run.
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'dist/cli');
+rmSync(out, { recursive: true, force: true }); // chunk names change with their content
 
 const { metafile } = await build({
   absWorkingDir: root,
@@ -21,15 +22,20 @@ const { metafile } = await build({
   platform: 'node',
   target: 'node20',
   // Loaded from node_modules at run time: better-sqlite3 is a native addon; @viz-js/viz (1.6 MB of
-  // Graphviz compiled to WebAssembly, --statechart only) is an installed dependency anyway.
-  external: ['better-sqlite3', '@viz-js/viz'],
-  // socks is CommonJS: its require() calls of Node built-ins need a require in ESM output.
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
+  // Graphviz compiled to WebAssembly, --statechart only) is an installed dependency anyway; socks
+  // is CommonJS (below).
+  external: ['better-sqlite3', '@viz-js/viz', 'socks'],
   metafile: true,
   logLevel: 'warning',
 });
+// A bundled CommonJS module would break at run time: imported lazily into a split bundle it has
+// only a default export (esbuild does not detect named ones as Node does), and its require() of
+// built-ins finds no require in ESM. Such a package must be external.
+const commonJs = Object.entries(metafile.inputs).filter(([, input]) => input.format === 'cjs');
+if (commonJs.length > 0)
+  throw new Error(
+    `tools/bundle.mjs: CommonJS in the bundle, make it external: ${commonJs.map(([f]) => f).join(', ')}`,
+  );
 // The entry keeps main.ts's #! line; executable, it runs as `./dist/cli/interimap.js` too.
 chmodSync(join(out, 'interimap.js'), 0o755);
 writeFileSync(join(out, 'THIRD-PARTY-LICENSES.txt'), licenses(Object.keys(metafile.inputs)));
