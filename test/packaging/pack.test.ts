@@ -121,6 +121,12 @@ describe('npm package', { timeout: INSTALL_TIMEOUT_MS + 300_000 }, () => {
     assert.match(r.stdout, /^3\.\d+\.\d+$/);
   });
 
+  test('xstate is bundled, not installed: the command below syncs without it', () => {
+    const modules = join(prefix, 'lib', 'node_modules', PACKAGE.name, 'node_modules');
+    assert.ok(existsSync(join(modules, 'better-sqlite3')), `no dependencies installed in ${modules}`);
+    assert.ok(!existsSync(join(modules, 'xstate')), 'xstate installed');
+  });
+
   test('the installed command synchronizes two Dovecot servers', async () => {
     const servers: Dovecot[] = [];
     try {
