@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { INTERIMAP } from './helpers/interimap-bin.js';
 
-test('--version prints the package version', () => {
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-  const out = execFileSync(process.execPath, ['dist/src/cli/main.js', '--version'], { encoding: 'utf8' });
-  assert.equal(out, `interimap ${pkg.version}\n`);
-});
+// The bundle and tsc's output sit at different depths below package.json; both find it.
+for (const entry of [INTERIMAP, 'dist/src/cli/main.js']) {
+  test(`--version prints the package version (${entry.replace(/^.*\/dist\//, 'dist/')})`, () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const out = execFileSync(process.execPath, [entry, '--version'], { encoding: 'utf8' });
+    assert.equal(out, `interimap ${pkg.version}\n`);
+  });
+}

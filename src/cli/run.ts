@@ -1,7 +1,7 @@
 // One run of the command, minus the process: parse the command line, load the configuration,
 // set up logging and live progress, hand over to the engine (or write the state charts for
 // --statechart); errors become one line on stderr and exit code 1.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Env } from '../config/paths.js';
@@ -13,9 +13,14 @@ import { parseArgs, type StatechartRequest, UsageError } from './args.js';
 import { HELP } from './help.js';
 import type { RunEngine } from './invocation.js';
 
+/** From our package.json, the nearest one above this module: tsc puts it in dist/src/cli/, the bundle
+ * in dist/cli/ or dist/cli/chunks/. */
 function version(): string {
-  const url = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  for (let dir = new URL('./', import.meta.url); dir.pathname !== '/'; dir = new URL('../', dir)) {
+    const file = new URL('package.json', dir);
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  throw new Error('interimap: no package.json above the program');
 }
 
 /** Resolves to the exit code; only unexpected exceptions (bugs) reject. */

@@ -1,13 +1,14 @@
 // End-to-end harness: two throw-away Dovecot servers, a configuration file pointing at them, and
-// `node dist/src/cli/main.js` (or the Perl /usr/bin/interimap) run or spawned against it.
+// `node dist/cli/interimap.js` (or the Perl /usr/bin/interimap) run or spawned against it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Dovecot, type DovecotOptions, startDovecot } from '../helpers/dovecot.js';
+import { INTERIMAP } from '../helpers/interimap-bin.js';
 import { assertIdentical, snapshotServer } from '../helpers/mail-compare.js';
 import { makeScratchDir, removeScratchDir } from '../helpers/scratch.js';
 
-export const MAIN = 'dist/src/cli/main.js';
+export const MAIN = INTERIMAP;
 export const PERL_INTERIMAP = '/usr/bin/interimap';
 /** No run of these tests needs more than this; a hang fails the test instead of blocking the suite. */
 const RUN_TIMEOUT_MS = 60_000;

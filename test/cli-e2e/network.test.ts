@@ -1,7 +1,9 @@
 // `interimap` over the network: the remote server over imaps (TLS with a pinned SPKI fingerprint,
-// PLAIN authentication), the local one over a tunnel; and refused credentials named per side.
+// PLAIN authentication), directly and through a SOCKS5 proxy, the local one over a tunnel; and
+// refused credentials named per side.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startSocks5Server } from '../helpers/socks5-server.js';
 import { assertInSync, Pair, saveMessage } from './harness.js';
 
 describe('remote over imaps', { timeout: 120_000 }, () => {
@@ -31,6 +33,21 @@ describe('remote over imaps', { timeout: 120_000 }, () => {
     const run = await pair.run();
     assert.equal(run.code, 0, run.stderr);
     await assertInSync(pair);
+  });
+
+  test('a sync through a SOCKS5 proxy', async () => {
+    const proxy = await startSocks5Server();
+    try {
+      await saveMessage(pair.local, 'INBOX', 'over-socks');
+      const through = `proxy = socks5h://127.0.0.1:${proxy.port}`;
+      pair.writeConfig({ remote: [...imaps, `password = ${pair.remote.password}`, through] });
+      const run = await pair.run();
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(proxy.requests.length > 0, 'no connection went through the proxy');
+      await assertInSync(pair);
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('a refused password is one line naming the remote server', async () => {

@@ -10,17 +10,17 @@ import { after, describe, test } from 'node:test';
 import { type ParsedArgs, parseArgs, UsageError } from '../../src/cli/args.js';
 import type { RunEngine } from '../../src/cli/invocation.js';
 import { runCli } from '../../src/cli/run.js';
+import { INTERIMAP } from '../helpers/interimap-bin.js';
 
 const env = { HOME: '/h', XDG_CONFIG_HOME: '/c' };
 const parse = (...argv: string[]): ParsedArgs => parseArgs(argv, env);
 
 /** Runs the built command; resolves to its exit code and stderr. */
 function interimap(args: string[], cwd?: string): Promise<{ code: number; stderr: string }> {
-  const main = resolve('dist/src/cli/main.js');
   return new Promise((done) => {
     execFile(
       process.execPath,
-      [main, ...args],
+      [INTERIMAP, ...args],
       { cwd, env: { PATH: '/usr/bin:/bin' }, timeout: 60_000 },
       (error, _out, stderr) => done({ code: error === null ? 0 : Number(error.code), stderr }),
     );

@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { INTERIMAP } from '../helpers/interimap-bin.js';
 
 const home = mkdtempSync(join(tmpdir(), 'interimap-cli-'));
 const configDir = join(home, 'config', 'interimap');
@@ -26,7 +27,7 @@ const TUNNELS =
 writeFileSync(join(configDir, 'config'), TUNNELS);
 
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], {
+  const r = spawnSync(process.execPath, [INTERIMAP, ...args], {
     env: {
       HOME: home,
       XDG_CONFIG_HOME: join(home, 'config'),

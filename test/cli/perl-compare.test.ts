@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { INTERIMAP } from '../helpers/interimap-bin.js';
 
 const home = mkdtempSync(join(tmpdir(), 'interimap-cli-perl-'));
 mkdirSync(join(home, 'config', 'interimap'), { recursive: true });
@@ -35,7 +36,7 @@ type Verdict = 'accepted' | 'refused';
 const perlVerdict = async (args: string[]): Promise<Verdict> =>
   PERL_REFUSES.test(await run('/usr/bin/interimap', args)) ? 'refused' : 'accepted';
 const ourVerdict = async (args: string[]): Promise<Verdict> => {
-  const stderr = await run(process.execPath, ['dist/src/cli/main.js', ...args]);
+  const stderr = await run(process.execPath, [INTERIMAP, ...args]);
   // Refusals are one `interimap: ` line; an accepted command line reaches the engine, whose
   // servers (/bin/false) fail with log lines instead.
   return stderr.startsWith('interimap: ') ? 'refused' : 'accepted';

@@ -76,23 +76,22 @@ describe('npm package', { timeout: INSTALL_TIMEOUT_MS + 300_000 }, () => {
     if (work) removeScratchDir(work);
   });
 
-  test('the tarball holds the built program, manual, units and README, and no tests or sources', async () => {
+  test('the tarball holds the bundled program, manual, units and README, and no tests or sources', async () => {
     const listing = ok(await run('tar', ['-tzf', tarball], work), 'tar')
       .stdout.split('\n')
       .filter(Boolean);
     for (const file of [
       'package/package.json',
       'package/README.md',
-      'package/dist/src/cli/main.js',
-      'package/dist/machines/orchestrator.js',
+      'package/dist/cli/interimap.js',
+      'package/dist/cli/THIRD-PARTY-LICENSES.txt',
       'package/docs/interimap.1',
       'package/contrib/systemd/interimap.service',
       'package/contrib/systemd/interimap@.service',
     ]) {
       assert.ok(listing.includes(file), `${file} missing from the tarball`);
     }
-    const shipped =
-      /^package\/(package\.json|README\.md|docs\/interimap\.1|contrib\/.+|dist\/(src|machines)\/.+)$/;
+    const shipped = /^package\/(package\.json|README\.md|docs\/interimap\.1|contrib\/.+|dist\/cli\/.+)$/;
     assert.deepEqual(
       listing.filter((f) => !shipped.test(f)),
       [],
@@ -120,6 +119,12 @@ describe('npm package', { timeout: INSTALL_TIMEOUT_MS + 300_000 }, () => {
       "process.stdout.write(db.prepare('select sqlite_version() as v').get().v);";
     const r = ok(await run(process.execPath, ['--input-type=module', '-e', script], home), 'better-sqlite3');
     assert.match(r.stdout, /^3\.\d+\.\d+$/);
+  });
+
+  test('xstate is bundled, not installed: the command below syncs without it', () => {
+    const modules = join(prefix, 'lib', 'node_modules', PACKAGE.name, 'node_modules');
+    assert.ok(existsSync(join(modules, 'better-sqlite3')), `no dependencies installed in ${modules}`);
+    assert.ok(!existsSync(join(modules, 'xstate')), 'xstate installed');
   });
 
   test('the installed command synchronizes two Dovecot servers', async () => {
