@@ -77,6 +77,9 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
+      // A link forwards each write as it comes: Nagle here would hold a small write until the
+      // previous one is ACKed, up to a delayed ACK (40 ms) that no network adds.
+      s.setNoDelay(true);
     }
     const toUpstream = new DelayedPipe(upstream, options.delayMs);
     const toDownstream = new DelayedPipe(client, options.delayMs);

@@ -36,6 +36,19 @@ export interface RunResult extends Measurement {
   bursts?: number;
 }
 
+/**
+ * Variables that change how any Node program starts, not the tool: NODE_EXTRA_CA_CERTS makes every
+ * Node process parse a CA bundle before its first line (30 ms on the machine of docs/performance.md,
+ * `node -e 0` 51 ms instead of 21). Both tools run without them; sync-bench says when they were set.
+ */
+export const NODE_STARTUP_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'] as const;
+
+function toolEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of NODE_STARTUP_VARIABLES) delete env[name];
+  return env;
+}
+
 export class ServerPair {
   private constructor(
     readonly local: Dovecot,
@@ -95,7 +108,7 @@ export class ServerPair {
     });
     // Private HOME and XDG directories: nothing read from, or left in, the user's own.
     const env = {
-      ...process.env,
+      ...toolEnvironment(),
       HOME: this.workDir,
       XDG_CONFIG_HOME: join(this.workDir, 'config'),
       XDG_DATA_HOME: join(this.workDir, 'data'),

@@ -3,7 +3,7 @@
 // and the Perl/ours wall-time ratio. Exits non-zero when any run failed or left the servers different.
 import { parseArgs } from 'node:util';
 import { lowerBoundScenarios } from './lower-bound.js';
-import type { RunResult } from './pair.js';
+import { NODE_STARTUP_VARIABLES, type RunResult } from './pair.js';
 import { CpuAccounting, ensureGnuTime, median, TOOLS, type Tool } from './runner.js';
 import { type BenchContext, BenchFailure, SCENARIOS, type Scenario } from './scenarios.js';
 
@@ -103,6 +103,8 @@ async function main(): Promise<number> {
       'sync-bench: cgroup cpuacct not writable: CPU includes tunnel servers reaped by the tool\n',
     );
   }
+  const unset = NODE_STARTUP_VARIABLES.filter((name) => process.env[name] !== undefined);
+  if (unset.length > 0) process.stderr.write(`sync-bench: both tools run without ${unset.join(', ')}\n`);
   const scenarios = [...SCENARIOS, ...lowerBoundScenarios].filter((s) => groups.has(s.group));
   const rows: Row[] = [];
   try {
