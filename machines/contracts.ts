@@ -179,6 +179,8 @@ export interface ListingOutcome {
   changes: MailboxChange[];
   /** Mailboxes to sync in this cycle: the dirty ones (UIDNEXT or HIGHESTMODSEQ moved), or all when repairing. */
   toSync: string[];
+  /** Lanes worth using in this cycle, at most maxParallel (default: maxParallel). */
+  lanes?: number;
 }
 
 export interface DeleteInput {

@@ -14,6 +14,7 @@ import {
 import type {
   Command,
   ConnectInput,
+  ListingOutcome,
   MailboxChange,
   MailboxSyncInput,
   MailboxSyncOutput,
@@ -48,6 +49,8 @@ export interface OrchestratorContext {
   watch: WatchOptions | null;
   /** This cycle's mailboxes not started yet. */
   queue: string[];
+  /** Lanes this cycle uses (the listing may find fewer than maxParallel worth opening). */
+  cycleLanes: number;
   /** Running mailbox actors: which mailbox each syncs, on which lane of connections. */
   running: Record<MailboxActorId, { mailbox: string; lane: number }>;
   spawnedCount: number;
@@ -107,6 +110,7 @@ function initialContext({ command, maxParallel = 1, watch = null }: Orchestrator
     maxParallel,
     watch: command.name === 'sync' ? watch : null,
     queue: [],
+    cycleLanes: maxParallel,
     running: {},
     spawnedCount: 0,
     changes: [],
@@ -201,9 +205,10 @@ export const orchestratorMachine = setup({
       changedMeanwhile: false,
       summary: { ...context.summary, cycles: context.summary.cycles + 1, failures: [] },
     })),
-    recordListing: assign((_, listing: { changes: MailboxChange[]; toSync: string[] }) => ({
+    recordListing: assign(({ context }, listing: ListingOutcome) => ({
       changes: listing.changes,
       queue: listing.toSync,
+      cycleLanes: Math.max(1, Math.min(context.maxParallel, listing.lanes ?? context.maxParallel)),
     })),
     countMailboxChanges: assign({
       summary: ({ context }, { applied }: { applied: number }) => ({
@@ -229,7 +234,7 @@ export const orchestratorMachine = setup({
       const running = { ...context.running };
       const queue = [...context.queue];
       let spawnedCount = context.spawnedCount;
-      for (let lane = 0; lane < context.maxParallel && queue.length > 0; lane++) {
+      for (let lane = 0; lane < context.cycleLanes && queue.length > 0; lane++) {
         if (busy.has(lane)) continue;
         const mailbox = queue.shift()!;
         const id: MailboxActorId = `mailbox.${spawnedCount++}`;

@@ -77,9 +77,12 @@ export class Pair {
     const config = join(this.dir, 'config');
     const argv = tool === MAIN ? [MAIN, `--config=${config}`, ...args] : [`--config=${config}`, ...args];
     const command = tool === MAIN ? process.execPath : tool;
+    // With max-connections above 1 the parallel engine is what is tested: every lane is used,
+    // however little a cycle has to copy (src/sync/lanes.ts).
+    const everyLane = (this.maxConnections ?? 1) > 1 && tool === MAIN;
     return spawn(command, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOME: this.dir },
+      env: { ...process.env, HOME: this.dir, ...(everyLane && { INTERIMAP_TEST_EVERY_LANE: '1' }) },
     });
   }
 

@@ -115,3 +115,35 @@ describe('sync: max-connections = 3 and a server without LIST-STATUS', { timeout
     );
   });
 });
+
+describe("sync: lanes by the cycle's work (max-connections left at its default)", {
+  timeout: 120_000,
+}, () => {
+  let pair: Pair;
+
+  before(async () => {
+    pair = await Pair.start();
+    pair.writeConfig();
+    await loadCorpus(
+      pair.local,
+      makeCorpus({ seed: 13, mailboxes: 6, messages: 60, medianSize: 700, largeFraction: 0 }),
+    );
+  });
+  after(() => pair.stop());
+
+  const logins = (stderr: string) =>
+    traffic(stderr, 'local').filter((l) => / ENABLE QRESYNC$/.test(l)).length;
+
+  test('an initial sync (work unknown) uses several lanes; a small change over a fast link, one', async () => {
+    const initial = await pair.run(['--debug']);
+    assert.equal(initial.code, 0, initial.stderr);
+    assert.ok(logins(initial.stderr) > 1, `${logins(initial.stderr)} connection(s) to the local server`);
+    await saveMessage(pair.local, 'INBOX', 'small-1');
+    await saveMessage(pair.local, 'Sent', 'small-2');
+    const small = await pair.run(['--debug']);
+    assert.equal(small.code, 0, small.stderr);
+    assert.match(small.stderr, /2 mailbox\(es\) synced; messages copied 0 to local, 2 to remote/);
+    assert.equal(logins(small.stderr), 1);
+    await assertInSync(pair);
+  });
+});

@@ -120,6 +120,35 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
     assert.deepEqual(run.errors, []);
   });
 
+  test('a listing that finds one lane worth it: its mailboxes run one at a time on lane 0, the next cycle may use all', async () => {
+    const listings = [
+      { abort: null, changes: [], toSync: ['a', 'b', 'c'], lanes: 1 },
+      { abort: null, changes: [], toSync: ['d', 'e'] },
+    ];
+    let cycle = 0;
+    const run = start({
+      input: { ...sync(), maxParallel: 4, watch: { intervalSeconds: 60, notify: false } },
+      overrides: { listMailboxes: () => listings[Math.min(cycle++, 1)]! },
+      mailbox: async ({ mailbox }) => {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return synced(mailbox);
+      },
+    });
+    await waitFor(run.actor, () => run.mailboxInputs.length === 5);
+    run.actor.send({ type: 'shutdown' });
+    await toPromise(run.actor);
+    assert.deepEqual(
+      run.mailboxInputs.map((i) => [i.mailbox, i.lane]),
+      [
+        ['a', 0],
+        ['b', 0],
+        ['c', 0],
+        ['d', 0],
+        ['e', 1],
+      ],
+    );
+  });
+
   test('connectServers opens one lane per parallel mailbox', async () => {
     const lanes: number[] = [];
     const run = start({

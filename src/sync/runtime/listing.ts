@@ -23,6 +23,8 @@ const STATUS_ITEMS = ['UIDVALIDITY', 'UIDNEXT', 'HIGHESTMODSEQ'];
 export interface Listings {
   listings: PerSide<SideListing>;
   delimiters: PerSide<string | null>;
+  /** The slower server's round trip for `LIST ref ""`, the listing's first and lightest command. */
+  roundTripMs: number;
 }
 
 /**
@@ -35,11 +37,15 @@ export async function listBothServers(
   mailboxes: readonly string[],
 ): Promise<Listings> {
   const explicit = mailboxes.length > 0;
+  let roundTripMs = 0;
   const roots = bothSides(async (side) => {
     const connection = lane[side];
     // A selected mailbox's STATUS may come from the session's stale view: sync it first.
     if (connection.session.state === 'selected') void connection.commands.noop().catch(() => {});
-    return rootDelimiter(connection, config.references[side]);
+    const sent = performance.now();
+    const delimiter = await rootDelimiter(connection, config.references[side]);
+    roundTripMs = Math.max(roundTripMs, performance.now() - sent);
+    return delimiter;
   });
   roots.catch(() => {}); // awaited below, through `delimiters`
   const delimiters = (side: Side) => roots.then((d) => d[side]);
@@ -81,7 +87,11 @@ export async function listBothServers(
     rootDelimiter: delimiterOf[side],
     mailboxes: listed[side].map(listedMailbox),
   });
-  return { listings: { local: listing('local'), remote: listing('remote') }, delimiters: delimiterOf };
+  return {
+    listings: { local: listing('local'), remote: listing('remote') },
+    delimiters: delimiterOf,
+    roundTripMs,
+  };
 }
 
 /**

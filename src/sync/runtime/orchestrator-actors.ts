@@ -5,6 +5,8 @@ import { fromPromise } from 'xstate';
 import type { ListingOutcome, OrchestratorActorContracts, SyncError } from '../../../machines/contracts.js';
 import type { PromiseActors } from '../../../machines/placeholders.js';
 import type { ImapConnection } from '../../imap/connection.js';
+import type { StateStore } from '../../store/index.js';
+import { worthExtraLanes } from '../lanes.js';
 import { type MailboxListPlan, planMailboxList, type SyncTarget } from '../mailbox-list.js';
 import { toWireName } from '../names.js';
 import { SIDES } from '../side.js';
@@ -59,7 +61,7 @@ export function createOrchestratorActors(
   const listMailboxes = async ({ mailboxes, repair }: { mailboxes: string[]; repair: boolean }) => {
     const lane = servers.first;
     const list = () => listBothServers(lane, options.listing, mailboxes);
-    const { listings, delimiters } = await (watch ? watch.listing(list) : list());
+    const { listings, delimiters, roundTripMs } = await (watch ? watch.listing(list) : list());
     // A version-0 database needs both delimiters before it can be read (src/store).
     if (ctx.store.upgradePending) ctx.store.upgradeSchema(delimiters.local, delimiters.remote);
     plan = planMailboxList({
@@ -72,7 +74,8 @@ export function createOrchestratorActors(
     const outcome = outcomeOf(plan, repair, (name) => ctx.store.findMailbox(dbCell(name))?.idx);
     ctx.mailboxes = new Map(outcome.targets.map((t) => [t.dbName, t]));
     if (watch) await Promise.all(SIDES.map((side) => watch.watch(lane[side])));
-    return outcome.listing;
+    const work = { dirty: outcome.targets.length, newMessages: newMessagesIn(outcome.targets, ctx.store) };
+    return worthExtraLanes({ ...work, roundTripMs }) ? outcome.listing : { ...outcome.listing, lanes: 1 };
   };
 
   const actors: PromiseActors<OrchestratorActorContracts> = {
@@ -117,6 +120,17 @@ export function createOrchestratorActors(
       await Promise.all(SIDES.map((side) => watch.unselect(servers.first[side])));
   };
   return { actors, servers, beforeWaiting };
+}
+
+/** New messages on both sides of `targets` (LIST-STATUS against the database), if known for all. */
+function newMessagesIn(targets: readonly SyncTarget[], store: StateStore): number | undefined {
+  let total = 0;
+  for (const target of targets) {
+    const state = target.idx === undefined ? undefined : store.getState(target.idx);
+    if (state === undefined || target.listedUidNext === undefined) return undefined;
+    for (const side of SIDES) total += Math.max(0, target.listedUidNext[side] - state[side].uidNext);
+  }
+  return total;
 }
 
 /**
