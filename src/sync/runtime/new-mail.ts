@@ -51,13 +51,21 @@ export function listNewMessagesEarly(
   return listing;
 }
 
+/**
+ * With no EXISTS our APPENDs do not explain, every message of `side` below the UIDNEXT we know
+ * (SELECT, listing, APPENDUID) was listed or is one of our copies.
+ */
+function coverOwnCopies(work: MailboxWork, side: Side): void {
+  work.copiedBelow[side] = Math.max(work.copiedBelow[side], work.uidNext[side]);
+}
+
 /** Fetches and copies the new messages of `source`; resolves with how many it found. */
 async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxWork, source: Side) {
   const tracker = work.trackers[source];
   // Only the first pass knows UIDNEXT; later ones look again only after an EXISTS our own
   // APPENDs do not explain. Without one, everything below UIDNEXT is copied or one of our copies.
   if (!work.firstPass[source] && !tracker.sawExists) {
-    work.copiedBelow[source] = Math.max(work.copiedBelow[source], work.uidNext[source]);
+    coverOwnCopies(work, source);
     return { found: 0, copied: 0 };
   }
   const first = work.firstPass[source];
@@ -101,9 +109,13 @@ export async function appendNew(
     }),
   );
   const [local, remote] = results as [{ found: number; copied: number }, { found: number; copied: number }];
+  // What a listing did not see announces itself with an EXISTS our APPENDs do not explain;
+  // without one, the pass another round would make only covers our copies: done here.
+  const more = work.trackers.local.sawExists || work.trackers.remote.sawExists;
+  if (!more) for (const side of SIDES) coverOwnCopies(work, side);
   return {
     counts: { toRemote: { copied: local.copied }, toLocal: { copied: remote.copied } },
-    newMessages: local.found + remote.found > 0,
+    newMessages: more,
     pendingUpdates: work.trackers.local.pending || work.trackers.remote.pending,
   };
 }
