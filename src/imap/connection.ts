@@ -37,6 +37,12 @@ export interface ConnectionOptions {
   keepAlive?: boolean;
   /** Overrides of the chart's timers, in milliseconds (tests). */
   timeouts?: { greeting?: number; command?: number };
+  /**
+   * Called once, as soon as the commands that make the connection ready (credentials, ENABLE) are
+   * queued: commands issued then go on the wire right behind them, before it is ready. Those
+   * sent before the authentication completes must be marked `afterAuthentication`.
+   */
+  onSetupQueued?: (connection: ImapConnection) => void;
   /** --trace: the recorder's inspector and the name of this connection's chart actor in the trace. */
   trace?: { inspect: (event: InspectionEvent) => void; systemId: string };
 }
@@ -82,6 +88,7 @@ export class ImapConnection {
   #capabilities: readonly string[] = [];
   /** Set by leave(). */
   #onLogoutWritten: (() => void) | undefined;
+  #setupQueued = false;
 
   constructor(options: ConnectionOptions, logger: ImapLogger = silentLogger) {
     this.name = options.name;
@@ -391,6 +398,12 @@ export class ImapConnection {
     };
   }
 
+  #signalSetupQueued(): void {
+    if (this.#setupQueued) return;
+    this.#setupQueued = true;
+    this.#options.onSetupQueued?.(this);
+  }
+
   #shutDown(close: CloseInfo): void {
     this.session.close(close.reason, close.detail);
     this.#transport?.close();
@@ -408,9 +421,17 @@ export class ImapConnection {
           // RFC 3501 §6.2.1: capabilities sent before the handshake are not to be trusted.
           return undefined;
         }),
-        authenticate: fromPromise(({ input }) => imap.authenticate(input)),
+        authenticate: fromPromise(({ input }) => {
+          const authenticated = imap.authenticate(input);
+          if (input.enable !== undefined) this.#signalSetupQueued();
+          return authenticated;
+        }),
         compress: fromPromise(() => imap.compress(this.#switching((t, rest) => t.startCompression(rest)))),
-        enable: fromPromise(({ input }) => imap.enable(input.extensions)),
+        enable: fromPromise(({ input }) => {
+          const enabled = imap.enable(input.extensions);
+          this.#signalSetupQueued();
+          return enabled;
+        }),
         select: fromPromise(({ input }) => imap.select(input.mailbox, input.options)),
         idle: fromPromise(async ({ signal }) => {
           // Listen before IDLE goes out: the `+` and the first EXISTS often arrive in one read.

@@ -71,10 +71,11 @@ export async function runChart(run: ChartRun): Promise<number> {
   const copies = watchCopies(progress, recorder, (mailbox) => displayedName(ctx, mailbox));
   if (copies !== undefined) ctx.copies = copies;
   const runtime = createOrchestratorActors(ctx, {
-    openConnection: (side, lane) =>
+    openConnection: (side, lane, onSetupQueued) =>
       openConnection(
         {
           ...connectionOptions(config[side], { debug: inv.debug, watch: watching }),
+          ...(onSetupQueued && { onSetupQueued }),
           ...(recorder && {
             trace: { inspect: recorder.inspect, systemId: connectionActorName(side, lane) },
           }),
@@ -88,6 +89,8 @@ export async function runChart(run: ChartRun): Promise<number> {
       ...(config.ignoreMailbox !== undefined && { ignore: config.ignoreMailbox }),
     },
     notify: inv.notify ? { changed: () => send({ type: 'notify.changed' }) } : null,
+    listEarly:
+      (inv.command === 'sync' || inv.command === 'repair') && inv.mailboxes.length === 0 && !inv.notify,
     connectionLost: (error) => send({ type: 'connection.lost', error }),
   });
   const machine = orchestratorMachine.provide({

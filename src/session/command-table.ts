@@ -31,8 +31,9 @@ const TABLE: Record<string, CommandFacts> = {
   STARTTLS: facts(NOT_AUTH, ['CAPABILITY'], true),
   AUTHENTICATE: facts(NOT_AUTH, ['CAPABILITY'], true),
   LOGIN: facts(NOT_AUTH, ['CAPABILITY'], true),
-  // RFC 5161 §3.1: ENABLE is only valid in the authenticated state.
-  ENABLE: facts(['authenticated'], ['ENABLED'], true),
+  // RFC 5161 §3.1: ENABLE is only valid in the authenticated state, and "there are no limitations
+  // on pipelining ENABLE" (the mailbox list may go out right behind it).
+  ENABLE: facts(['authenticated'], ['ENABLED']),
   // RFC 4978 §3: COMPRESS in authenticated or selected state; it switches the stream.
   COMPRESS: facts(AUTH, [], true),
   SELECT: facts(AUTH, ['FLAGS', 'EXISTS', 'RECENT', 'OK', 'FETCH', 'VANISHED'], true),

@@ -189,7 +189,13 @@ export class SessionCommands<A> {
   async list(
     reference: string,
     patterns: string[],
-    opts: { selection?: string[]; returnOptions?: string[]; status?: string[] } = {},
+    opts: {
+      selection?: string[];
+      returnOptions?: string[];
+      status?: string[];
+      /** See CommandOptions.afterAuthentication. */
+      afterAuthentication?: boolean;
+    } = {},
   ): Promise<ListEntry[]> {
     const b = this.args;
     const args: A[] = [];
@@ -198,7 +204,9 @@ export class SessionCommands<A> {
     const returns = (opts.returnOptions ?? []).map((r) => b.atom(r));
     if (opts.status?.length) returns.push(b.atom('STATUS'), this.#atoms(opts.status));
     if (returns.length > 0) args.push(b.atom('RETURN'), b.list(returns));
-    const result = await this.session.command('LIST', args);
+    const result = await this.session.command('LIST', args, {
+      afterAuthentication: opts.afterAuthentication,
+    });
     const entries: ListEntry[] = [];
     const byName = new Map<string, ListEntry>();
     for (const r of result.untagged) {

@@ -1,8 +1,9 @@
 // `interimap` over the network: the remote server over imaps (TLS with a pinned SPKI fingerprint,
 // PLAIN authentication), directly and through a SOCKS5 proxy, the local one over a tunnel; and
-// refused credentials named per side.
+// refused credentials named per side. Over plain TCP, what a no-op writes, write by write.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type RecordingRelay, startRecordingRelay } from '../helpers/recording-relay.js';
 import { startSocks5Server } from '../helpers/socks5-server.js';
 import { assertInSync, Pair, saveMessage } from './harness.js';
 
@@ -62,5 +63,49 @@ describe('remote over imaps', { timeout: 120_000 }, () => {
     const run = await pair.run();
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^remote: ERROR: .*(refused|ECONNREFUSED)/m);
+  });
+});
+
+describe('remote over plain TCP', { timeout: 120_000 }, () => {
+  let pair: Pair;
+  let relay: RecordingRelay;
+  let tcp: string[];
+
+  before(async () => {
+    pair = await Pair.start({ remote: { tcp: true } });
+    relay = await startRecordingRelay(pair.remote.host, pair.remote.imapPort!);
+    // compress = NO: with COMPRESS a third write would switch the stream once the listing is in.
+    tcp = ['type = imap', 'host = 127.0.0.1', `port = ${relay.port}`, 'STARTTLS = NO', 'compress = NO'];
+    tcp.push(`username = ${pair.remote.user}`);
+    await saveMessage(pair.local, 'INBOX', 'over-tcp');
+  });
+  after(async () => {
+    await relay.close();
+    await pair.stop();
+  });
+
+  test('a no-op is two writes: the credentials with ENABLE and the listing, then LOGOUT', async () => {
+    pair.writeConfig({ remote: [...tcp, `password = ${pair.remote.password}`] });
+    const initial = await pair.run();
+    assert.equal(initial.code, 0, initial.stderr);
+    await assertInSync(pair);
+    relay.chunks.length = 0;
+    const noop = await pair.run();
+    assert.equal(noop.code, 0, noop.stderr);
+    assert.match(noop.stderr, /0 mailbox\(es\) synced/);
+    const [first, ...rest] = relay.chunks;
+    assert.match(
+      first ?? '',
+      /^a1 AUTHENTICATE PLAIN \S+\r\na2 ENABLE QRESYNC\r\na3 LIST "" ""\r\na4 LIST "" \("\*"\) RETURN \(SUBSCRIBED CHILDREN STATUS \(UIDVALIDITY UIDNEXT HIGHESTMODSEQ\)\)\r\n$/,
+    );
+    assert.deepEqual(rest, ['a5 LOGOUT\r\n']);
+  });
+
+  test("a refused password: the listing sent behind it fails quietly, the error is the login's", async () => {
+    pair.writeConfig({ remote: [...tcp, 'password = wrong'] });
+    const run = await pair.run();
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^remote: ERROR: authentication refused/m);
+    assert.doesNotMatch(run.stderr, /LIST|unhandled|TypeError/i);
   });
 });

@@ -384,32 +384,44 @@ describe('commands behind an authentication', () => {
     const loggingIn = login(session);
     const starttls = session.command('STARTTLS', [], { afterAuthentication: true });
     const noop = session.command('NOOP', [], { afterAuthentication: true });
-    const enabling = enable(session);
+    const selecting = session.command('SELECT', [b.string('INBOX')], { afterAuthentication: true });
     await assert.rejects(starttls, /STARTTLS is not valid in the authenticated state/);
     await settle();
-    // ENABLE is exclusive: it waits for LOGIN and NOOP to complete.
+    // SELECT is exclusive: it waits for LOGIN and NOOP to complete.
     assert.deepEqual(writer.written, ['a1 LOGIN "u" "p"\r\n', 'a2 NOOP\r\n']);
     session.receive(tagged('a1'));
     session.receive(tagged('a2'));
     await Promise.all([loggingIn, noop]);
     await settle();
-    assert.equal(writer.written[2], 'a3 ENABLE QRESYNC\r\n');
-    const second = enable(session);
+    assert.equal(writer.written[2], 'a3 SELECT "INBOX"\r\n');
+    const after = session.command('NOOP');
     await settle();
     assert.equal(writer.written.length, 3, 'nothing follows an exclusive command in flight');
     session.receive(tagged('a3'));
-    await enabling;
+    await selecting;
     await settle();
-    assert.equal(writer.written[3], 'a4 ENABLE QRESYNC\r\n');
+    assert.equal(writer.written[3], 'a4 NOOP\r\n');
     session.receive(tagged('a4'));
-    await second;
+    await after;
+  });
+
+  test('ENABLE and the mailbox list both ride behind LOGIN (RFC 5161 §3.1: ENABLE pipelines freely)', async () => {
+    const { session, writer } = started();
+    const loggingIn = login(session);
+    const enabling = enable(session);
+    const listing = session.command('LIST', [b.string(''), b.string('*')], { afterAuthentication: true });
+    await settle();
+    assert.deepEqual(writer.written, ['a1 LOGIN "u" "p"\r\n', 'a2 ENABLE QRESYNC\r\n', 'a3 LIST "" "*"\r\n']);
+    for (const tag of ['a1', 'a2', 'a3']) session.receive(tagged(tag));
+    await Promise.all([loggingIn, enabling, listing]);
+    assert.equal(session.state, 'authenticated');
   });
 
   test('a refused login: the follower on the wire fails with the answer, one not yet written locally', async () => {
     const { session, writer } = started();
     const loggingIn = login(session);
     const written = enable(session);
-    const queued = enable(session);
+    const queued = enable(session, false);
     await settle();
     assert.equal(writer.written.length, 2);
     session.receive(tagged('a1', 'NO', 'invalid credentials'));

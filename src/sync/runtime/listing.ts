@@ -23,23 +23,71 @@ const STATUS_ITEMS = ['UIDVALIDITY', 'UIDNEXT', 'HIGHESTMODSEQ'];
 export interface Listings {
   listings: PerSide<SideListing>;
   delimiters: PerSide<string | null>;
-  /** The slower server's round trip for `LIST ref ""`, the listing's first and lightest command. */
+  /**
+   * The slower server's round trip for `LIST ref ""`, the listing's first and lightest command
+   * (sent behind the credentials by startEarlyListing: the authentication included).
+   */
   roundTripMs: number;
+}
+
+/** One server's listing sent before its connection was ready (startEarlyListing). */
+export interface EarlyListing {
+  /** With the round trip of its LIST, which includes the authentication it followed. */
+  root: Promise<{ delimiter: string | null; roundTripMs: number }>;
+  entries: Promise<ListEntry[]>;
+}
+
+/**
+ * Sends the listing of one server right behind its credentials and ENABLE (see
+ * ConnectionOptions.onSetupQueued), when it needs nothing from the other server (no \0 in
+ * list-mailbox). LIST-STATUS is assumed: the capabilities that tell arrive with the login's reply;
+ * listBothServers lists again, the usual way, when they lack it or the server refused.
+ */
+export function startEarlyListing(
+  connection: ImapConnection,
+  config: ListingConfig,
+  side: Side,
+): EarlyListing | undefined {
+  const patterns = config.patterns ?? ['*'];
+  if (patterns.some((p) => p.includes('\0'))) return undefined;
+  const sent = performance.now();
+  const root = rootDelimiter(connection, config.references[side], true).then((delimiter) => ({
+    delimiter,
+    roundTripMs: performance.now() - sent,
+  }));
+  const entries = connection.commands.list(config.references[side], [...patterns], {
+    selection: [...config.selectOpts],
+    returnOptions: ['SUBSCRIBED', 'CHILDREN'],
+    status: STATUS_ITEMS,
+    afterAuthentication: true,
+  });
+  root.catch(() => {});
+  entries.catch(() => {});
+  return { root, entries };
 }
 
 /**
  * Lists both servers. `mailboxes` are command-line MAILBOX arguments (local delimiter, wildcards
- * verbatim): they replace list-mailbox and list-select-opts (manual, COMMANDS).
+ * verbatim): they replace list-mailbox and list-select-opts (manual, COMMANDS). `early`: what
+ * startEarlyListing sent, used where it succeeded on a server with LIST-STATUS.
  */
 export async function listBothServers(
   lane: PerSide<ImapConnection>,
   config: ListingConfig,
   mailboxes: readonly string[],
+  early?: Partial<PerSide<EarlyListing>>,
 ): Promise<Listings> {
   const explicit = mailboxes.length > 0;
+  const earlyOf = (side: Side) =>
+    explicit || !lane[side].capabilities.includes('LIST-STATUS') ? undefined : early?.[side];
   let roundTripMs = 0;
   const roots = bothSides(async (side) => {
     const connection = lane[side];
+    const fromEarly = await earlyOf(side)?.root.catch(() => undefined);
+    if (fromEarly !== undefined) {
+      roundTripMs = Math.max(roundTripMs, fromEarly.roundTripMs);
+      return fromEarly.delimiter;
+    }
     // A selected mailbox's STATUS may come from the session's stale view: sync it first.
     if (connection.session.state === 'selected') void connection.commands.noop().catch(() => {});
     const sent = performance.now();
@@ -68,6 +116,8 @@ export async function listBothServers(
 
   const listed = await bothSides(async (side) => {
     try {
+      const listedEarly = await earlyOf(side)?.entries.catch(() => undefined);
+      if (listedEarly !== undefined) return listedEarly;
       const connection = lane[side];
       const listStatus = connection.capabilities.includes('LIST-STATUS');
       const entries = await connection.commands.list(config.references[side], await patternsFor(side), {
@@ -98,9 +148,14 @@ export async function listBothServers(
  * The delimiter of the reference's namespace, from `LIST ref ""` (RFC 3501 §6.3.8). Sent bare:
  * a parenthesized pattern list (RFC 5258) makes "" an ordinary pattern that matches nothing.
  */
-export async function rootDelimiter(connection: ImapConnection, reference: string): Promise<string | null> {
+export async function rootDelimiter(
+  connection: ImapConnection,
+  reference: string,
+  afterAuthentication = false,
+): Promise<string | null> {
   const b = connection.commands.args;
-  const result = await connection.session.command('LIST', [b.string(reference), b.string('')]);
+  const args = [b.string(reference), b.string('')];
+  const result = await connection.session.command('LIST', args, { afterAuthentication });
   for (const r of result.untagged) if (r.type === 'LIST') return r.delimiter;
   return null;
 }

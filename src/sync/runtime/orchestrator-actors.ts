@@ -9,11 +9,18 @@ import type { StateStore } from '../../store/index.js';
 import { worthExtraLanes } from '../lanes.js';
 import { type MailboxListPlan, planMailboxList, type SyncTarget } from '../mailbox-list.js';
 import { toWireName } from '../names.js';
-import { SIDES } from '../side.js';
+import { type PerSide, SIDES, type Side } from '../side.js';
 import type { SyncContext } from './context.js';
 import { deleteMailboxes, findRenameConflicts, renameMailbox } from './delete-rename.js';
 import { RuntimeError, runtimeError } from './errors.js';
-import { databaseMailboxes, dbCell, type ListingConfig, listBothServers } from './listing.js';
+import {
+  databaseMailboxes,
+  dbCell,
+  type EarlyListing,
+  type ListingConfig,
+  listBothServers,
+  startEarlyListing,
+} from './listing.js';
 import { NotifyWatch } from './notify.js';
 import { applyPlan, planChanges } from './reconcile.js';
 import { type OpenConnection, Servers } from './servers.js';
@@ -23,6 +30,11 @@ export interface OrchestratorRuntimeOptions {
   listing: ListingConfig & { ignore?: RegExp };
   /** --notify: NOTIFY SET after each listing; `changed` is called on every server report. */
   notify: { changed(): void } | null;
+  /**
+   * The first listing may go out right behind each server's credentials (no MAILBOX argument,
+   * no --notify): it saves the round trip between the connection being ready and the LIST.
+   */
+  listEarly: boolean;
   /** A connection ended while nothing was using it. */
   connectionLost(error: SyncError): void;
 }
@@ -44,6 +56,9 @@ export function createOrchestratorActors(
   const { references } = options.listing;
   /** The latest listing's plan, applied by reconcileMailboxes. */
   let plan: MailboxListPlan | undefined;
+  /** The first cycle's listing, sent as lane 0 connected (startEarlyListing). */
+  let early: Partial<PerSide<EarlyListing>> | undefined;
+  let listedEarly = !options.listEarly;
 
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -60,7 +75,9 @@ export function createOrchestratorActors(
 
   const listMailboxes = async ({ mailboxes, repair }: { mailboxes: string[]; repair: boolean }) => {
     const lane = servers.first;
-    const list = () => listBothServers(lane, options.listing, mailboxes);
+    const sentEarly = early;
+    early = undefined;
+    const list = () => listBothServers(lane, options.listing, mailboxes, sentEarly);
     const { listings, delimiters, roundTripMs } = await (watch ? watch.listing(list) : list());
     // A version-0 database needs both delimiters before it can be read (src/store).
     if (ctx.store.upgradePending) ctx.store.upgradeSchema(delimiters.local, delimiters.remote);
@@ -86,7 +103,14 @@ export function createOrchestratorActors(
     // only the local server can tell, even when only the remote server is a target.
     connectServers: fromPromise(({ input }) =>
       step(async () => {
-        await servers.connect(input.lanes);
+        const sentEarly: Partial<PerSide<EarlyListing>> = {};
+        const startListing = (side: Side, connection: ImapConnection) => {
+          const sent = startEarlyListing(connection, options.listing, side);
+          if (sent !== undefined) sentEarly[side] = sent;
+        };
+        early = listedEarly ? undefined : sentEarly;
+        await servers.connect(input.lanes, listedEarly ? undefined : startListing);
+        listedEarly = true;
         if (watch) {
           for (const side of SIDES) {
             if (!servers.first[side].capabilities.includes('NOTIFY'))

@@ -7,8 +7,15 @@ import { type PerSide, SIDES, type Side } from '../side.js';
 import type { Lane, SyncContext } from './context.js';
 import { runtimeError } from './errors.js';
 
-/** Opens `side`'s connection of lane `lane` (the lane names its actor in a --trace). */
-export type OpenConnection = (side: Side, lane: number) => Promise<ImapConnection>;
+/**
+ * Opens `side`'s connection of lane `lane` (the lane names its actor in a --trace);
+ * `onSetupQueued`: see ConnectionOptions.
+ */
+export type OpenConnection = (
+  side: Side,
+  lane: number,
+  onSetupQueued?: (connection: ImapConnection) => void,
+) => Promise<ImapConnection>;
 
 export class Servers {
   /** Connections we are closing ourselves: their end is not a loss. */
@@ -36,9 +43,12 @@ export class Servers {
    * for (ctx.openLane). Nothing is kept when a side fails: the first failure (naming its side)
    * is thrown.
    */
-  async connect(lanes: number): Promise<void> {
+  async connect(
+    lanes: number,
+    onSetupQueued?: (side: Side, connection: ImapConnection) => void,
+  ): Promise<void> {
     await this.closeAll();
-    this.ctx.lanes = [await this.#openPair(0)];
+    this.ctx.lanes = [await this.#openPair(0, onSetupQueued)];
     this.ctx.openLane = (lane) => {
       if (lane < 1 || lane >= lanes) return Promise.reject(runtimeError(new Error(`no lane ${lane}`)));
       const opening = this.#opening.get(lane) ?? this.#openLazily(lane);
@@ -60,10 +70,15 @@ export class Servers {
   }
 
   /** Both sides concurrently; when one fails the other is closed. */
-  async #openPair(lane: number): Promise<Lane<ImapConnection>> {
+  async #openPair(
+    lane: number,
+    onSetupQueued?: (side: Side, connection: ImapConnection) => void,
+  ): Promise<Lane<ImapConnection>> {
     const settled = await Promise.allSettled(
       SIDES.map((side) =>
-        this.open(side, lane).catch((error: unknown) => Promise.reject(runtimeError(error, side))),
+        this.open(side, lane, onSetupQueued && ((c) => onSetupQueued(side, c))).catch((error: unknown) =>
+          Promise.reject(runtimeError(error, side)),
+        ),
       ),
     );
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
