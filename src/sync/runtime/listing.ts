@@ -30,11 +30,48 @@ export interface Listings {
   roundTripMs: number;
 }
 
+/** The root delimiter (`LIST ref ""`) and how long its round trip took. */
+interface TimedRoot {
+  delimiter: string | null;
+  roundTripMs: number;
+}
+
 /** One server's listing sent before its connection was ready (startEarlyListing). */
 export interface EarlyListing {
-  /** With the round trip of its LIST, which includes the authentication it followed. */
-  root: Promise<{ delimiter: string | null; roundTripMs: number }>;
+  /** Its round trip includes the authentication it followed. */
+  root: Promise<TimedRoot>;
   entries: Promise<ListEntry[]>;
+}
+
+/** Only a \0 (the delimiter) in list-mailbox makes a listing wait for `LIST ref ""`. */
+function needsDelimiter(patterns: readonly string[]): boolean {
+  return patterns.some((p) => p.includes('\0'));
+}
+
+async function timedRoot(
+  connection: ImapConnection,
+  reference: string,
+  afterAuthentication = false,
+): Promise<TimedRoot> {
+  const sent = performance.now();
+  const delimiter = await rootDelimiter(connection, reference, afterAuthentication);
+  return { delimiter, roundTripMs: performance.now() - sent };
+}
+
+/** The listing's LIST-EXTENDED command (RFC 5258), with RETURN STATUS (RFC 5819) when `status`. */
+function listCommand(
+  connection: ImapConnection,
+  config: ListingConfig,
+  side: Side,
+  patterns: string[],
+  opts: { explicit: boolean; status: boolean; afterAuthentication?: boolean },
+): Promise<ListEntry[]> {
+  return connection.commands.list(config.references[side], patterns, {
+    selection: opts.explicit ? [] : [...config.selectOpts],
+    returnOptions: ['SUBSCRIBED', 'CHILDREN'],
+    ...(opts.status && { status: STATUS_ITEMS }),
+    afterAuthentication: opts.afterAuthentication ?? false,
+  });
 }
 
 /**
@@ -49,18 +86,10 @@ export function startEarlyListing(
   side: Side,
 ): EarlyListing | undefined {
   const patterns = config.patterns ?? ['*'];
-  if (patterns.some((p) => p.includes('\0'))) return undefined;
-  const sent = performance.now();
-  const root = rootDelimiter(connection, config.references[side], true).then((delimiter) => ({
-    delimiter,
-    roundTripMs: performance.now() - sent,
-  }));
-  const entries = connection.commands.list(config.references[side], [...patterns], {
-    selection: [...config.selectOpts],
-    returnOptions: ['SUBSCRIBED', 'CHILDREN'],
-    status: STATUS_ITEMS,
-    afterAuthentication: true,
-  });
+  if (needsDelimiter(patterns)) return undefined;
+  const root = timedRoot(connection, config.references[side], true);
+  const early = { explicit: false, status: true, afterAuthentication: true };
+  const entries = listCommand(connection, config, side, [...patterns], early);
   root.catch(() => {});
   entries.catch(() => {});
   return { root, entries };
@@ -83,17 +112,14 @@ export async function listBothServers(
   let roundTripMs = 0;
   const roots = bothSides(async (side) => {
     const connection = lane[side];
-    const fromEarly = await earlyOf(side)?.root.catch(() => undefined);
-    if (fromEarly !== undefined) {
-      roundTripMs = Math.max(roundTripMs, fromEarly.roundTripMs);
-      return fromEarly.delimiter;
+    let root = await earlyOf(side)?.root.catch(() => undefined);
+    if (root === undefined) {
+      // A selected mailbox's STATUS may come from the session's stale view: sync it first.
+      if (connection.session.state === 'selected') void connection.commands.noop().catch(() => {});
+      root = await timedRoot(connection, config.references[side]);
     }
-    // A selected mailbox's STATUS may come from the session's stale view: sync it first.
-    if (connection.session.state === 'selected') void connection.commands.noop().catch(() => {});
-    const sent = performance.now();
-    const delimiter = await rootDelimiter(connection, config.references[side]);
-    roundTripMs = Math.max(roundTripMs, performance.now() - sent);
-    return delimiter;
+    roundTripMs = Math.max(roundTripMs, root.roundTripMs);
+    return root.delimiter;
   });
   roots.catch(() => {}); // awaited below, through `delimiters`
   const delimiters = (side: Side) => roots.then((d) => d[side]);
@@ -108,10 +134,8 @@ export async function listBothServers(
       return listPatterns(argumentsToDb(mailboxes, await delimiters('local')), await ns('remote'), 'remote');
     }
     const patterns = config.patterns ?? ['*'];
-    // Only a \0 needs the delimiter: otherwise LIST goes out in the same round trip as `LIST ref ""`.
-    return patterns.some((p) => p.includes('\0'))
-      ? listPatterns(patterns, await ns(side), side)
-      : [...patterns];
+    // Without a \0, LIST goes out in the same round trip as `LIST ref ""`.
+    return needsDelimiter(patterns) ? listPatterns(patterns, await ns(side), side) : [...patterns];
   };
 
   const listed = await bothSides(async (side) => {
@@ -120,11 +144,8 @@ export async function listBothServers(
       if (listedEarly !== undefined) return listedEarly;
       const connection = lane[side];
       const listStatus = connection.capabilities.includes('LIST-STATUS');
-      const entries = await connection.commands.list(config.references[side], await patternsFor(side), {
-        selection: explicit ? [] : [...config.selectOpts],
-        returnOptions: ['SUBSCRIBED', 'CHILDREN'],
-        ...(listStatus && { status: STATUS_ITEMS }),
-      });
+      const patterns = await patternsFor(side);
+      const entries = await listCommand(connection, config, side, patterns, { explicit, status: listStatus });
       if (!listStatus) await statusEach(connection, entries);
       return entries;
     } catch (error) {

@@ -5,9 +5,8 @@ import { fromPromise } from 'xstate';
 import type { ListingOutcome, OrchestratorActorContracts, SyncError } from '../../../machines/contracts.js';
 import type { PromiseActors } from '../../../machines/placeholders.js';
 import type { ImapConnection } from '../../imap/connection.js';
-import type { StateStore } from '../../store/index.js';
 import { worthExtraLanes } from '../lanes.js';
-import { type MailboxListPlan, planMailboxList, type SyncTarget } from '../mailbox-list.js';
+import { type DbMailbox, type MailboxListPlan, planMailboxList, type SyncTarget } from '../mailbox-list.js';
 import { toWireName } from '../names.js';
 import { type PerSide, SIDES, type Side } from '../side.js';
 import type { SyncContext } from './context.js';
@@ -58,7 +57,8 @@ export function createOrchestratorActors(
   let plan: MailboxListPlan | undefined;
   /** The first cycle's listing, sent as lane 0 connected (startEarlyListing). */
   let early: Partial<PerSide<EarlyListing>> | undefined;
-  let listedEarly = !options.listEarly;
+  /** Only the first connection of the run sends its listing early. */
+  let mayListEarly = options.listEarly;
 
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -81,17 +81,18 @@ export function createOrchestratorActors(
     const { listings, delimiters, roundTripMs } = await (watch ? watch.listing(list) : list());
     // A version-0 database needs both delimiters before it can be read (src/store).
     if (ctx.store.upgradePending) ctx.store.upgradeSchema(delimiters.local, delimiters.remote);
+    const database = databaseMailboxes(ctx.store);
     plan = planMailboxList({
       local: listings.local,
       remote: listings.remote,
-      database: databaseMailboxes(ctx.store),
+      database,
       explicitMailboxes: mailboxes.length > 0,
       ...(options.listing.ignore && { ignore: options.listing.ignore }),
     });
     const outcome = outcomeOf(plan, repair, (name) => ctx.store.findMailbox(dbCell(name))?.idx);
     ctx.mailboxes = new Map(outcome.targets.map((t) => [t.dbName, t]));
     if (watch) await Promise.all(SIDES.map((side) => watch.watch(lane[side])));
-    const work = { dirty: outcome.targets.length, newMessages: newMessagesIn(outcome.targets, ctx.store) };
+    const work = { dirty: outcome.targets.length, newMessages: newMessagesIn(outcome.targets, database) };
     return worthExtraLanes({ ...work, roundTripMs }) ? outcome.listing : { ...outcome.listing, lanes: 1 };
   };
 
@@ -108,9 +109,9 @@ export function createOrchestratorActors(
           const sent = startEarlyListing(connection, options.listing, side);
           if (sent !== undefined) sentEarly[side] = sent;
         };
-        early = listedEarly ? undefined : sentEarly;
-        await servers.connect(input.lanes, listedEarly ? undefined : startListing);
-        listedEarly = true;
+        early = mayListEarly ? sentEarly : undefined;
+        await servers.connect(input.lanes, mayListEarly ? startListing : undefined);
+        mayListEarly = false;
         if (watch) {
           for (const side of SIDES) {
             if (!servers.first[side].capabilities.includes('NOTIFY'))
@@ -147,12 +148,17 @@ export function createOrchestratorActors(
 }
 
 /** New messages on both sides of `targets` (LIST-STATUS against the database), if known for all. */
-function newMessagesIn(targets: readonly SyncTarget[], store: StateStore): number | undefined {
+function newMessagesIn(targets: readonly SyncTarget[], database: readonly DbMailbox[]): number | undefined {
+  const byIdx = new Map(database.map((m) => [m.idx, m]));
   let total = 0;
   for (const target of targets) {
-    const state = target.idx === undefined ? undefined : store.getState(target.idx);
-    if (state === undefined || target.listedUidNext === undefined) return undefined;
-    for (const side of SIDES) total += Math.max(0, target.listedUidNext[side] - state[side].uidNext);
+    const row = target.idx === undefined ? undefined : byIdx.get(target.idx);
+    if (row === undefined || target.listedUidNext === undefined) return undefined;
+    for (const side of SIDES) {
+      const known = row[side]?.uidNext;
+      if (known === undefined) return undefined;
+      total += Math.max(0, target.listedUidNext[side] - known);
+    }
   }
   return total;
 }
