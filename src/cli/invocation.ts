@@ -6,6 +6,11 @@ import type { Progress } from '../progress/progress.js';
 export type Command = 'sync' | 'repair' | 'delete' | 'rename';
 export type Target = 'local' | 'remote' | 'database';
 
+/** sync and repair synchronize mailboxes; delete and rename only change the mailbox list. */
+export function synchronizes(command: Command): boolean {
+  return command === 'sync' || command === 'repair';
+}
+
 export interface Invocation {
   command: Command;
   /** Mailbox names as given (7-bit, INBOX upper-cased); for rename: [SOURCE, DEST]. */

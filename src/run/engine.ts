@@ -2,7 +2,7 @@
 // once (a tunnel's server starts, a socket's TCP and TLS handshakes run), and only then loads the
 // bulk of the run (run-chart.ts: IMAP, charts, sync runtime), which takes them over.
 import type { MailboxSyncLogic } from '../../machines/orchestrator.js';
-import type { Invocation, RunEngine } from '../cli/invocation.js';
+import { type Invocation, type RunEngine, synchronizes } from '../cli/invocation.js';
 import { defaultDatabasePath } from '../config/paths.js';
 import type { Config } from '../config/types.js';
 import type { ImapConnection } from '../imap/connection.js';
@@ -72,7 +72,7 @@ async function run(
  * (the connections take them over). Returns what closes those no connection took.
  */
 function startTransports(inv: Invocation, config: Config): Array<() => void> {
-  if (inv.command !== 'sync' && inv.command !== 'repair') return [];
+  if (!synchronizes(inv.command)) return [];
   const flags = { debug: inv.debug, watch: inv.watch !== undefined };
   return (['local', 'remote'] as const).map((side) =>
     startTransportEarly(connectionOptions(config[side], flags).transport),

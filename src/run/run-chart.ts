@@ -10,7 +10,7 @@ import type {
   RunSummary,
 } from '../../machines/contracts.js';
 import { type OrchestratorEvent, orchestratorMachine } from '../../machines/orchestrator.js';
-import type { Invocation } from '../cli/invocation.js';
+import { type Invocation, synchronizes } from '../cli/invocation.js';
 import type { Config } from '../config/types.js';
 import { openConnection } from '../imap/connection.js';
 import type { Logger } from '../log/logger.js';
@@ -89,8 +89,7 @@ export async function runChart(run: ChartRun): Promise<number> {
       ...(config.ignoreMailbox !== undefined && { ignore: config.ignoreMailbox }),
     },
     notify: inv.notify ? { changed: () => send({ type: 'notify.changed' }) } : null,
-    listEarly:
-      (inv.command === 'sync' || inv.command === 'repair') && inv.mailboxes.length === 0 && !inv.notify,
+    listEarly: synchronizes(inv.command) && inv.mailboxes.length === 0 && !inv.notify,
     connectionLost: (error) => send({ type: 'connection.lost', error }),
   });
   const machine = orchestratorMachine.provide({
@@ -120,7 +119,7 @@ export async function runChart(run: ChartRun): Promise<number> {
     const { exitCode, summary } = await output;
     if (summary.fatal !== null) for (const line of summary.fatal.message.split('\n')) logError(logger, line);
     if (progress?.enabled) progress.finish(summary);
-    else if (input.command.name === 'sync' || input.command.name === 'repair') {
+    else if (synchronizes(inv.command)) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       logger.info(undefined, summaryLine(summary, seconds));
     }
