@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const GNU_TIME = '/usr/bin/time';
-/** Our CLI as shipped, the bundle (dist/bench/runner.js → dist/cli/interimap.js). */
-const OUR_CLI = fileURLToPath(new URL('../cli/interimap.js', import.meta.url));
+/** Our CLI as shipped, the bundle (dist/bench/runner.js → dist/cli/interimap.cjs). */
+const OUR_CLI = fileURLToPath(new URL('../cli/interimap.cjs', import.meta.url));
 /** Scenario 6's raw copier (bench/raw-copy.ts), compiled next to this file. */
 const RAW_COPY = fileURLToPath(new URL('./raw-copy.js', import.meta.url));
 const CPUACCT_ROOT = '/sys/fs/cgroup/cpuacct';

@@ -1,10 +1,10 @@
-// Runs the real `interimap` command (this checkout's dist/cli/interimap.js) on the demo's config file,
+// Runs the real `interimap` command (this checkout's dist/cli/interimap.cjs) on the demo's config file,
 // collecting what it prints; a run that hangs is killed, and a Ctrl-C kills the run in progress.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** dist/demo/demo.js → dist/cli/interimap.js (the bundle), whatever the current directory. */
-export const CLI = fileURLToPath(new URL('../cli/interimap.js', import.meta.url));
+/** dist/demo/demo.js → dist/cli/interimap.cjs (the bundle), whatever the current directory. */
+export const CLI = fileURLToPath(new URL('../cli/interimap.cjs', import.meta.url));
 const RUN_TIMEOUT_MS = 60_000;
 
 export interface ToolRun {

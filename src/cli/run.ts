@@ -14,7 +14,7 @@ import { HELP } from './help.js';
 import type { RunEngine } from './invocation.js';
 
 /** From our package.json, the nearest one above this module: tsc puts it in dist/src/cli/, the bundle
- * in dist/cli/ or dist/cli/chunks/. */
+ * in dist/cli/. */
 function version(): string {
   for (let dir = new URL('./', import.meta.url); dir.pathname !== '/'; dir = new URL('../', dir)) {
     const file = new URL('package.json', dir);

@@ -1,5 +1,5 @@
-// Where files live: the configuration file and the default database, per the XDG base
-// directory spec ($XDG_CONFIG_HOME/interimap, $XDG_DATA_HOME/interimap, with ~ fallbacks).
+// Where files live: the configuration file, the default database and the compile cache, per the
+// XDG base directory spec ($XDG_CONFIG_HOME, $XDG_DATA_HOME, $XDG_CACHE_HOME, with ~ fallbacks).
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { Config } from './types.js';
@@ -19,6 +19,11 @@ export function configDirectory(env: Env): string {
 
 export function dataDirectory(env: Env): string {
   return xdgDir(env, 'XDG_DATA_HOME', '.local/share');
+}
+
+/** Holds nothing that matters: src/cli/compile-cache.ts keeps V8's compiled code of the program there. */
+export function cacheDirectory(env: Env): string {
+  return xdgDir(env, 'XDG_CACHE_HOME', '.cache');
 }
 
 /** The --config value (default `config`); a relative path starts from the config directory. */

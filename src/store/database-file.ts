@@ -1,7 +1,8 @@
 // Opening the database file: creating it private (0600 in a 0700 directory), then taking the
 // exclusive lock that keeps every other interimap process, ours or the Perl one, away from it.
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from './errors.js';
 
@@ -17,6 +18,21 @@ function createPrivateFile(path: string): void {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
+}
+
+/**
+ * better-sqlite3's compiled addon, where its install puts it (build/Release). Given to it rather
+ * than found by it: its finder (the bindings package) tries a dozen places from the caller's file,
+ * which in the bundled program is ours, not better-sqlite3's. For another layout, the same finder
+ * is run from better-sqlite3's own directory.
+ */
+function sqliteAddon(): string {
+  const require = createRequire(import.meta.url);
+  const root = dirname(require.resolve('better-sqlite3/package.json'));
+  const built = join(root, 'build', 'Release', 'better_sqlite3.node');
+  if (existsSync(built)) return built;
+  const bindings = require(require.resolve('bindings', { paths: [root] })) as (o: object) => string;
+  return bindings({ bindings: 'better_sqlite3.node', module_root: root, path: true });
 }
 
 function sqliteCode(e: unknown): string | undefined {
@@ -39,7 +55,7 @@ export function openLocked(path: string, create: boolean): Database.Database {
   }
   let db: Database.Database;
   try {
-    db = new Database(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    db = new Database(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS, nativeBinding: sqliteAddon() });
   } catch (e) {
     throw new StoreError('open', `cannot open database ${path}: ${(e as Error).message}`);
   }

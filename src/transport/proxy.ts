@@ -1,9 +1,14 @@
 // The `proxy` option: SOCKS5 (socks5 resolves the target locally, socks5h lets the proxy resolve it;
 // optional RFC 1929 user/password) and the URL form PROTOCOL://[USER:PASSWORD@]HOST[:PORT] (port 1080).
 
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { TransportError } from './errors.js';
 import { type Host, hostPort, parseHost, parsePort, unbracketed } from './host.js';
+
+/** For what only a proxy needs. require(), not import(): the shipped program runs through vm.Script
+ * (src/cli/compile-cache.ts), where import() has no loader. */
+const load = createRequire(import.meta.url);
 
 export interface ProxySpec {
   /** socks5 resolves the IMAP host locally, socks5h lets the proxy resolve it. */
@@ -51,7 +56,7 @@ export async function connectThroughProxy(proxy: ProxySpec, host: Host, port: nu
   if (proxy.protocol === 'socks5' && !host.ipLiteral) {
     try {
       // node:dns is loaded only here, for a SOCKS5 proxy that needs the address.
-      const { lookup } = await import('node:dns/promises');
+      const { lookup } = load('node:dns/promises') as typeof import('node:dns/promises');
       destination = (await lookup(host.address)).address;
     } catch (error) {
       throw new TransportError(`cannot resolve ${host.address} (for ${via}): ${(error as Error).message}`);
@@ -59,7 +64,7 @@ export async function connectThroughProxy(proxy: ProxySpec, host: Host, port: nu
   }
   try {
     // Loaded on first use: the socks package costs ~20 ms of start-up that runs without a proxy skip.
-    const { SocksClient } = await import('socks');
+    const { SocksClient } = load('socks') as typeof import('socks');
     const { socket } = await SocksClient.createConnection({
       command: 'connect',
       destination: { host: destination, port },

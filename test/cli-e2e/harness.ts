@@ -1,5 +1,5 @@
 // End-to-end harness: two throw-away Dovecot servers, a configuration file pointing at them, and
-// `node dist/cli/interimap.js` (or the Perl /usr/bin/interimap) run or spawned against it.
+// `node dist/cli/interimap.cjs` (or the Perl /usr/bin/interimap) run or spawned against it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -2,5 +2,5 @@
 // Tests that run the command run this file; tests of modules import dist/src as usual.
 import { fileURLToPath } from 'node:url';
 
-/** dist/test/helpers/ → dist/cli/interimap.js, whatever the current directory. */
-export const INTERIMAP = fileURLToPath(new URL('../../cli/interimap.js', import.meta.url));
+/** dist/test/helpers/ → dist/cli/interimap.cjs, whatever the current directory. */
+export const INTERIMAP = fileURLToPath(new URL('../../cli/interimap.cjs', import.meta.url));

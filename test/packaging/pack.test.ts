@@ -83,7 +83,8 @@ describe('npm package', { timeout: INSTALL_TIMEOUT_MS + 300_000 }, () => {
     for (const file of [
       'package/package.json',
       'package/README.md',
-      'package/dist/cli/interimap.js',
+      'package/dist/cli/interimap.cjs',
+      'package/dist/cli/program.cjs',
       'package/dist/cli/THIRD-PARTY-LICENSES.txt',
       'package/docs/interimap.1',
       'package/contrib/systemd/interimap.service',
