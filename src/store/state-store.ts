@@ -49,6 +49,8 @@ function sideFromCells(cells: [bigint, bigint, bigint] | undefined): SideState |
 
 export class StateStore {
   #statements: Statements | undefined;
+  /** Runs its argument in a transaction. Made once: db.transaction() builds four wrappers per call. */
+  readonly #inTransaction: (fn: () => unknown) => unknown;
 
   private constructor(
     private readonly db: Database.Database,
@@ -56,7 +58,9 @@ export class StateStore {
     readonly path: string,
     /** True when open() created the schema (the file was new or empty). */
     readonly created: boolean,
-  ) {}
+  ) {
+    this.#inTransaction = db.transaction((fn: () => unknown) => fn());
+  }
 
   /**
    * Opens and locks the database, creating the schema in an empty file. Throws a StoreError when
@@ -97,7 +101,7 @@ export class StateStore {
 
   /** Runs `fn` in one transaction (nested calls become savepoints). `fn` must not be async. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.#inTransaction(fn) as T;
   }
 
   #ready(): void {
@@ -243,6 +247,17 @@ export class StateStore {
       byRemote.set(remotes[i]!, locals[i]!);
     }
     return { byLocal, byRemote };
+  }
+
+  /** How many messages the mailbox's mapping holds. */
+  mappingCount(idx: number): number {
+    return this.#sql.mappedCount.get(idx) as number;
+  }
+
+  /** The mapped UIDs of `side`, highest first, read from the index as far as the caller iterates. */
+  highestMapped(idx: number, side: Side): IterableIterator<number> {
+    const sql = this.#sql;
+    return (side === 'local' ? sql.highestLocal : sql.highestRemote).iterate(idx) as IterableIterator<number>;
   }
 
   /** The UIDs of `side` mapped at or above `from` (an index range read, not the whole mapping). */

@@ -41,6 +41,9 @@ export function prepareStatements(db: Database.Database) {
     // Two single-column reads in the same order: plucked numbers cost far less than row arrays.
     mappedLocal: db.prepare('SELECT lUID FROM mapping WHERE idx = ? ORDER BY lUID').pluck(),
     mappedRemote: db.prepare('SELECT rUID FROM mapping WHERE idx = ? ORDER BY lUID').pluck(),
+    mappedCount: db.prepare('SELECT count(*) FROM mapping WHERE idx = ?').pluck(),
+    highestLocal: db.prepare('SELECT lUID FROM mapping WHERE idx = ? ORDER BY lUID DESC').pluck(),
+    highestRemote: db.prepare('SELECT rUID FROM mapping WHERE idx = ? ORDER BY rUID DESC').pluck(),
     localMappedFrom: db.prepare('SELECT lUID FROM mapping WHERE idx = ? AND lUID >= ?').pluck(),
     remoteMappedFrom: db.prepare('SELECT rUID FROM mapping WHERE idx = ? AND rUID >= ?').pluck(),
 

@@ -10,19 +10,32 @@ export interface MappingRow {
 }
 
 export class UidMapping {
-  private readonly localToRemote = new Map<number, number>();
-  private readonly remoteToLocal = new Map<number, number>();
+  private constructor(
+    private readonly localToRemote: Map<number, number>,
+    private readonly remoteToLocal: Map<number, number>,
+  ) {}
 
   /** Throws if a UID is invalid or occurs twice on one side (the schema's PRIMARY KEY / UNIQUE). */
-  constructor(rows: Iterable<MappingRow>) {
+  static fromRows(rows: Iterable<MappingRow>): UidMapping {
+    const localToRemote = new Map<number, number>();
+    const remoteToLocal = new Map<number, number>();
     for (const { localUid, remoteUid } of rows) {
+      if (localToRemote.has(localUid)) throw new Error(`mapping: local UID ${localUid} mapped twice`);
+      if (remoteToLocal.has(remoteUid)) throw new Error(`mapping: remote UID ${remoteUid} mapped twice`);
+      localToRemote.set(localUid, remoteUid);
+      remoteToLocal.set(remoteUid, localUid);
+    }
+    return UidMapping.fromMaps(localToRemote, remoteToLocal);
+  }
+
+  /** Both directions of the same pairs, as the store reads them; throws if a UID is invalid. */
+  static fromMaps(localToRemote: Map<number, number>, remoteToLocal: Map<number, number>): UidMapping {
+    if (localToRemote.size !== remoteToLocal.size) throw new Error('mapping: a UID is mapped twice');
+    for (const [localUid, remoteUid] of localToRemote) {
       assertUid(localUid, 'mapping local UID');
       assertUid(remoteUid, 'mapping remote UID');
-      if (this.localToRemote.has(localUid)) throw new Error(`mapping: local UID ${localUid} mapped twice`);
-      if (this.remoteToLocal.has(remoteUid)) throw new Error(`mapping: remote UID ${remoteUid} mapped twice`);
-      this.localToRemote.set(localUid, remoteUid);
-      this.remoteToLocal.set(remoteUid, localUid);
     }
+    return new UidMapping(localToRemote, remoteToLocal);
   }
 
   get size(): number {

@@ -312,6 +312,14 @@ describe('mapping', () => {
       ],
     );
     assert.equal(m.byRemote.get(20), 3);
+    // What SELECT's QRESYNC sample and the interrupted-run check read, without the whole mapping.
+    assert.equal(store.mappingCount(idx), 4);
+    assert.deepEqual([...store.highestMapped(idx, 'local')], [4, 3, 2, 1]);
+    const remote = store.highestMapped(idx, 'remote');
+    assert.deepEqual([remote.next().value, remote.next().value], [40, 30]);
+    remote.return?.(); // a sample stops early: the statement is released for the next read
+    assert.equal(store.mappingCount(idx), 4);
+    assert.deepEqual(store.mappedUidsFrom(idx, 'remote', 25).sort(), [30, 40]);
     assert.equal(store.removeMappingsByLocal(idx, [1, 99]), 1);
     assert.equal(store.removeMappingsByRemote(idx, [20, 40]), 2);
     assert.deepEqual([...store.getMappings(idx).byLocal], [[2, 30]]);

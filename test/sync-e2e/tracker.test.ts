@@ -5,10 +5,13 @@ import { describe, test } from 'node:test';
 import { seqMatchSample } from '../../src/sync/runtime/select.js';
 import { SideTracker } from '../../src/sync/runtime/tracker.js';
 
+/** What the store gives: the count and the highest UIDs, descending. */
+const sample = (ascending: number[]) => seqMatchSample(ascending.length, [...ascending].reverse());
+
 describe('seqMatchSample', () => {
   test('pairs the highest UIDs with the highest sequence numbers', () => {
-    assert.equal(seqMatchSample([]), undefined);
-    assert.deepEqual(seqMatchSample([3, 4, 9, 10, 11]), {
+    assert.equal(sample([]), undefined);
+    assert.deepEqual(sample([3, 4, 9, 10, 11]), {
       seqs: [[1, 5]],
       uids: [
         [3, 4],
@@ -19,13 +22,13 @@ describe('seqMatchSample', () => {
 
   test('keeps at most 1024 UIDs and a short UID set', () => {
     const contiguous = Array.from({ length: 5000 }, (_, i) => i + 1);
-    assert.deepEqual(seqMatchSample(contiguous), { seqs: [[3977, 5000]], uids: [[3977, 5000]] });
+    assert.deepEqual(sample(contiguous), { seqs: [[3977, 5000]], uids: [[3977, 5000]] });
     const sparse = Array.from({ length: 5000 }, (_, i) => 2 * i + 1);
-    const sample = seqMatchSample(sparse)!;
-    const picked = sample.uids.length;
+    const sparseSample = sample(sparse)!;
+    const picked = sparseSample.uids.length;
     assert.ok(picked > 5 && picked < 40, `${picked} UIDs`);
-    assert.deepEqual(sample.seqs, [[5000 - picked + 1, 5000]]);
-    assert.deepEqual(sample.uids.at(-1), [9999, 9999]);
+    assert.deepEqual(sparseSample.seqs, [[5000 - picked + 1, 5000]]);
+    assert.deepEqual(sparseSample.uids.at(-1), [9999, 9999]);
   });
 });
 

@@ -14,7 +14,7 @@ function side(vanished: number[], modified: Record<number, string[]> = {}, modse
 }
 
 // local 1..4 ⇄ remote 11..14, plus the top of the UID space
-const mapping = new UidMapping([
+const mapping = UidMapping.fromRows([
   { localUid: 1, remoteUid: 11 },
   { localUid: 2, remoteUid: 12 },
   { localUid: 3, remoteUid: 13 },
@@ -174,7 +174,7 @@ describe('planChanges: property', () => {
             }
           }
         });
-        const map = new UidMapping(rows);
+        const map = UidMapping.fromRows(rows);
         const plan = planChanges({ mailbox: 'm', mapping: map, ...input });
         for (const uid of plan.expunge.local) local.delete(uid);
         for (const uid of plan.expunge.remote) remote.delete(uid);
@@ -205,7 +205,7 @@ describe('planChanges: property', () => {
     for (let uid = 1; uid <= n; uid++) modified.set(uid, { flags: uid % 2 ? ['\\Seen'] : [], modseq: 2n });
     const plan = planChanges({
       mailbox: 'big',
-      mapping: new UidMapping(rows),
+      mapping: UidMapping.fromRows(rows),
       local: { vanished: [], modified },
       remote: { vanished: Array.from({ length: n / 2 }, (_, i) => 2 * i + 2), modified: new Map() },
     });

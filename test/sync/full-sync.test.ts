@@ -18,7 +18,7 @@ function messages(entries: Array<[number, string[], bigint?]>): Map<number, Mess
 function base(over: Partial<FullSyncInput>): FullSyncInput {
   return {
     mailbox: 'INBOX',
-    mapping: new UidMapping([]),
+    mapping: UidMapping.fromRows([]),
     local: new Map(),
     remote: new Map(),
     missing: 'replicate',
@@ -36,7 +36,7 @@ describe('planFullSync', () => {
   test('consistent pairs are only listed as replicated (for the new-message skip list)', () => {
     const plan = planFullSync(
       base({
-        mapping: new UidMapping([
+        mapping: UidMapping.fromRows([
           { localUid: 1, remoteUid: 5 },
           { localUid: MAX_UID, remoteUid: 6 },
         ]),
@@ -55,7 +55,7 @@ describe('planFullSync', () => {
   });
 
   test('a mapping row whose messages are both gone is removed', () => {
-    const plan = planFullSync(base({ mapping: new UidMapping([{ localUid: 1, remoteUid: 2 }]) }));
+    const plan = planFullSync(base({ mapping: UidMapping.fromRows([{ localUid: 1, remoteUid: 2 }]) }));
     assert.deepEqual(plan.deleteMappings, [1]);
     assert.deepEqual(plan.anomalies, [{ kind: 'dead-mapping', localUid: 1, remoteUid: 2 }]);
   });
@@ -63,7 +63,7 @@ describe('planFullSync', () => {
   test('both reported VANISHED: removed without anomaly', () => {
     const plan = planFullSync(
       base({
-        mapping: new UidMapping([{ localUid: 1, remoteUid: 2 }]),
+        mapping: UidMapping.fromRows([{ localUid: 1, remoteUid: 2 }]),
         vanished: { local: [1], remote: [2] },
       }),
     );
@@ -89,7 +89,7 @@ describe('planFullSync', () => {
     test(`mapping with its local message gone, ${name}`, () => {
       const plan = planFullSync(
         base({
-          mapping: new UidMapping([{ localUid: 10, remoteUid: 20 }]),
+          mapping: UidMapping.fromRows([{ localUid: 10, remoteUid: 20 }]),
           remote: messages([[20, []]]),
           ...over,
         }),
@@ -105,7 +105,7 @@ describe('planFullSync', () => {
   test('a message reported VANISHED on one side is expunged on the other even when repairing', () => {
     const plan = planFullSync(
       base({
-        mapping: new UidMapping([{ localUid: 10, remoteUid: 20 }]),
+        mapping: UidMapping.fromRows([{ localUid: 10, remoteUid: 20 }]),
         local: messages([[10, []]]),
         vanished: { local: [], remote: [20] },
       }),
@@ -133,7 +133,7 @@ describe('planFullSync', () => {
   });
 
   describe('flags that differ', () => {
-    const mapping = new UidMapping([{ localUid: 1, remoteUid: 2 }]);
+    const mapping = UidMapping.fromRows([{ localUid: 1, remoteUid: 2 }]);
     const synced = { local: 100n, remote: 2n ** 63n - 2n };
     const cases: Array<[string, bigint, bigint, string, string[][], string[][]]> = [
       ['only local changed: remote follows', 101n, 5n, 'local', [], [['\\Seen']]],
@@ -199,7 +199,7 @@ describe('planFullSync', () => {
     const n = 100000;
     const rows = Array.from({ length: n }, (_, i) => ({ localUid: i + 1, remoteUid: i + 1 }));
     const all = messages(rows.map((r) => [r.localUid, ['\\Seen']]));
-    const plan = planFullSync(base({ mapping: new UidMapping(rows), local: all, remote: all }));
+    const plan = planFullSync(base({ mapping: UidMapping.fromRows(rows), local: all, remote: all }));
     assert.equal(plan.replicated.local.length, n);
     assert.deepEqual(plan.anomalies, []);
   });
@@ -240,7 +240,7 @@ describe('planFullSync: property', () => {
             (side === 'local' ? local : remote).set(2000 + i, { flags, modseq: 1n });
           }
           const before = { local: [...local.keys()], remote: [...remote.keys()] };
-          const plan = planFullSync(base({ mapping: new UidMapping(rows), local, remote }));
+          const plan = planFullSync(base({ mapping: UidMapping.fromRows(rows), local, remote }));
 
           // apply: expunge, forget rows, store flags, replicate (new UID on the other side, new row)
           const sides = { local, remote };

@@ -139,7 +139,7 @@ export async function fullSync(
   const rows = whole
     ? all
     : interruptedRows(all, { local: state.local.uidNext, remote: state.remote.uidNext });
-  const mapping = new UidMapping(rows);
+  const mapping = UidMapping.fromRows(rows);
   const [local, remote] = await Promise.all(
     SIDES.map((side) =>
       messageStates(

@@ -4,31 +4,30 @@ import type { MailboxSyncInput, SelectedSide, SelectOutcome } from '../../../mac
 import type { ImapConnection } from '../../imap/connection.js';
 import { normalizeSequenceRanges } from '../../protocol/sequence-set.js';
 import type { QresyncParams, SelectResult } from '../../session/commands.js';
+import type { StateStore } from '../../store/index.js';
 import type { SideState } from '../../store/types.js';
-import { interruptedRows } from '../full-sync.js';
-import { type PerSide, SIDES, type Side } from '../side.js';
-import { ascending } from '../uid-set.js';
+import { SIDES, type Side } from '../side.js';
 import { laneOf } from './context.js';
 import { listNewMessagesEarly } from './new-mail.js';
 import { SideTracker } from './tracker.js';
-import { loadMapping, type MailboxWork, Mutex, UNWATCHED, type WorkTable } from './work.js';
+import { type MailboxWork, Mutex, UNWATCHED, type WorkTable } from './work.js';
 
 /** RFC 7162 §3.2.5.2 sample: the highest known UIDs, at most 1024 of them in about 256 bytes. */
 const SAMPLE_UIDS = 1024;
 const SAMPLE_CHARS = 256;
 
 /**
- * Message sequence match data: assuming the mailbox still holds exactly the mapped messages, the
- * n highest UIDs have the n highest sequence numbers. A server that no longer knows which
- * messages vanished since MODSEQ compares these and reports the expunges it can infer.
+ * Message sequence match data: assuming the mailbox still holds exactly the `count` mapped
+ * messages, the n highest UIDs have the n highest sequence numbers. A server that no longer knows
+ * which messages vanished since MODSEQ compares these and reports the expunges it can infer.
+ * `highestFirst`: the mapped UIDs, descending, read only as far as the sample goes.
  */
-export function seqMatchSample(sortedUids: readonly number[]): QresyncParams['seqMatch'] {
-  const count = sortedUids.length;
+export function seqMatchSample(count: number, highestFirst: Iterable<number>): QresyncParams['seqMatch'] {
   if (count === 0) return undefined;
   const picked: number[] = [];
   let chars = 0;
-  for (let i = count - 1; i >= 0 && picked.length < SAMPLE_UIDS; i--) {
-    const uid = sortedUids[i]!;
+  for (const uid of highestFirst) {
+    if (picked.length === SAMPLE_UIDS) break;
     // A UID right below the last one picked extends its range; another starts a new `a:b` item.
     if (picked.at(-1) !== uid + 1) {
       if (chars >= SAMPLE_CHARS) break;
@@ -39,14 +38,20 @@ export function seqMatchSample(sortedUids: readonly number[]): QresyncParams['se
   return { seqs: [[count - picked.length + 1, count]], uids: normalizeSequenceRanges(picked) };
 }
 
-function qresyncParams(state: SideState, uids: number[]): QresyncParams | undefined {
+/** The SELECT's QRESYNC parameters from the database's state and mapping (index reads only). */
+function qresyncParams(
+  store: StateStore,
+  idx: number,
+  side: Side,
+  state: SideState,
+): QresyncParams | undefined {
   // Without a completed first sync there is nothing to resynchronize from (the Perl tool does the same).
   if (state.highestModseq === 0n || state.uidNext <= 1) return undefined;
   return {
     uidValidity: state.uidValidity,
     modseq: state.highestModseq,
     knownUids: [[1, state.uidNext - 1]],
-    seqMatch: seqMatchSample(uids),
+    seqMatch: seqMatchSample(store.mappingCount(idx), store.highestMapped(idx, side)),
   };
 }
 
@@ -85,22 +90,15 @@ export async function selectMailbox<C extends ImapConnection>(
     throw { kind: 'database', message: `mailbox ${mailbox} is not in the database`, mailbox };
 
   const state = store.getState(idx);
-  const mapping = state && !input.repair ? loadMapping(store, idx) : undefined;
-  const known: PerSide<number[]> = { local: [], remote: [] };
-  for (const [l, r] of mapping?.rows() ?? []) {
-    known.local.push(l);
-    known.remote.push(r);
-  }
+  const resyncing = state !== undefined && !input.repair;
   const names = { local: target.local, remote: target.remote };
   const dbNext = { local: state?.local.uidNext ?? 0, remote: state?.remote.uidNext ?? 0 };
-  // A run interrupted mid-copy resumes with a full synchronization of what it was copying.
+  // A run interrupted mid-copy resumes with a full synchronization of what it was copying: its
+  // journal has intents left, or its mapping has rows at or above a stored UIDNEXT.
   const interruptedBefore =
-    mapping !== undefined &&
+    resyncing &&
     (store.pendingAppendIntents(idx).length > 0 ||
-      interruptedRows(
-        [...mapping.rows()].map(([localUid, remoteUid]) => ({ localUid, remoteUid })),
-        dbNext,
-      ).length > 0);
+      SIDES.some((side) => store.mappedUidsFrom(idx, side, dbNext[side]).length > 0));
   // The previous mailbox's trackers stop listening before our SELECTs; ours start as each SELECT
   // completes, so an update arriving while the other server is still selecting is not lost.
   table.release(lane);
@@ -112,8 +110,7 @@ export async function selectMailbox<C extends ImapConnection>(
     for (const stop of detachers.splice(0)) stop();
   };
   const selectSide = async (side: Side) => {
-    known[side].sort(ascending);
-    const qresync = state && mapping ? qresyncParams(state[side], known[side]) : undefined;
+    const qresync = resyncing ? qresyncParams(store, idx, side, state[side]) : undefined;
     const selecting = conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
     if (!interruptedBefore && !input.repair) {
       const listed = target.listedUidNext?.[side];

@@ -85,7 +85,7 @@ export function dbState(store: StateStore, work: MailboxWork): MailboxState {
 
 export function loadMapping(store: StateStore, idx: number): UidMapping {
   const { byLocal } = store.getMappings(idx);
-  return new UidMapping([...byLocal].map(([localUid, remoteUid]) => ({ localUid, remoteUid })));
+  return UidMapping.fromRows([...byLocal].map(([localUid, remoteUid]) => ({ localUid, remoteUid })));
 }
 
 /** [local, remote] pairs from (source UID, target UID) as the store wants them. */
