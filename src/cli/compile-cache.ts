@@ -37,7 +37,8 @@ export function programHeader(digest: string): string {
 export function runProgram(file: string, cacheDir: string | undefined): CompileCacheOutcome {
   const source = readFileSync(file, 'utf8');
   const name = cacheDir === undefined ? undefined : cacheName(file, source);
-  const cacheFile = name !== undefined && privateDirectory(cacheDir!) ? join(cacheDir!, name) : undefined;
+  const cacheFile =
+    name !== undefined && privateDirectory(cacheDir!) ? join(cacheDir!, name.file) : undefined;
   const cachedData = cacheFile === undefined ? undefined : readIfPresent(cacheFile);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
@@ -53,7 +54,7 @@ export function runProgram(file: string, cacheDir: string | undefined): CompileC
           : 'accepted';
   if (cacheFile !== undefined && outcome !== 'accepted')
     process.once('exit', (code) => {
-      if (code === 0) save(script, cacheFile);
+      if (code === 0) save(script, cacheFile, name!.build);
     });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
@@ -62,15 +63,26 @@ export function runProgram(file: string, cacheDir: string | undefined): CompileC
 
 /**
  * Named after the build (the digest in the program's first line), the file's size and modification
- * time (an edit by hand) and the Node version and architecture: a cache is only ever offered to the
- * program it was made from, as V8 itself checks little more than the text's length. Hashing the
- * text here instead would cost ~3 ms of every start. A program without the header gets no cache.
+ * time (an edit by hand), then the Node version, the architecture and Node's options (V8 refuses
+ * a cache made under other flags: runs with and without, say, --cpu-prof keep one each instead of
+ * overwriting each other's). A cache is thus only ever offered to the program it was made from, as
+ * V8 itself checks little more than the text's length; hashing the text here instead would cost
+ * ~3 ms of every start. A program without the header gets no cache.
  */
-function cacheName(file: string, source: string): string | undefined {
+function cacheName(file: string, source: string): { build: string; file: string } | undefined {
   const digest = HEADER.exec(source)?.[1];
   if (digest === undefined) return undefined;
   const { size, mtimeMs } = statSync(file);
-  return `program-${digest.slice(0, 32)}-${size}-${Math.trunc(mtimeMs)}-${process.version}-${process.arch}${SUFFIX}`;
+  const build = `program-${digest.slice(0, 32)}-${size}-${Math.trunc(mtimeMs)}-`;
+  const options = fnv1a(`${process.execArgv.join(' ')}\n${process.env.NODE_OPTIONS ?? ''}`);
+  return { build, file: `${build}${process.version}-${process.arch}-${options}${SUFFIX}` };
+}
+
+/** 32-bit FNV-1a of a short string, in hex: tells option sets apart in a file name. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 /** Created 0700 if missing; used only if it is ours and nobody else can write in it: the cache is code. */
@@ -93,15 +105,15 @@ function readIfPresent(file: string): Buffer | undefined {
 }
 
 /** Written whole under a temporary name then renamed: a concurrent run reads the old cache or the new. */
-function save(script: Script, file: string): void {
+function save(script: Script, file: string, build: string): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, file);
-    // The caches of earlier versions of the program are of no further use.
+    // The caches of other builds of the program are of no further use.
     const dir = dirname(file);
     for (const name of readdirSync(dir))
-      if (name.endsWith(SUFFIX) && join(dir, name) !== file) unlinkSync(join(dir, name));
+      if (name.endsWith(SUFFIX) && !name.startsWith(build)) unlinkSync(join(dir, name));
   } catch {
     try {
       unlinkSync(temporary);

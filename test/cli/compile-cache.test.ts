@@ -20,11 +20,13 @@ function writeProgram(file: string, body: string): void {
 }
 
 /** Runs `program` through runProgram in a fresh process: its output, then runProgram's outcome. */
-function run(program: string, cacheDir: string) {
+function run(program: string, cacheDir: string, nodeOptions: string[] = []) {
   const script =
     `const { runProgram } = await import(${JSON.stringify(MODULE)});` +
     `process.stdout.write(runProgram(${JSON.stringify(program)}, ${JSON.stringify(cacheDir)}) + '\\n');`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...nodeOptions, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
   const output = r.stdout.trimEnd().split('\n');
   const outcome = output.pop();
   return { outcome, output: output.join('\n'), status: r.status, stderr: r.stderr };
@@ -62,12 +64,20 @@ describe('runProgram', () => {
     assert.notDeepEqual(after, before);
   });
 
+  test('runs with other Node options keep a cache of their own, beside the first', () => {
+    const before = cacheFiles(cache);
+    assert.equal(run(program, cache, ['--stack-size=2000']).outcome, 'absent');
+    assert.equal(run(program, cache, ['--stack-size=2000']).outcome, 'accepted');
+    assert.equal(run(program, cache).outcome, 'accepted');
+    assert.equal(cacheFiles(cache).length, before.length + 1);
+  });
+
   test('a damaged cache is refused by V8, the program still runs and the cache is rewritten', () => {
-    const [file] = cacheFiles(cache);
-    const path = join(cache, file!);
-    const data = readFileSync(path);
-    data.fill(7, 0, 64);
-    writeFileSync(path, data);
+    for (const file of cacheFiles(cache)) {
+      const data = readFileSync(join(cache, file));
+      data.fill(7, 0, 64);
+      writeFileSync(join(cache, file), data);
+    }
     const damaged = run(program, cache);
     assert.deepEqual([damaged.outcome, damaged.output], ['rejected', 'ran 24 function object']);
     assert.equal(run(program, cache).outcome, 'accepted');
