@@ -254,10 +254,21 @@ export class StateStore {
     return this.#sql.mappedCount.get(idx) as number;
   }
 
-  /** The mapped UIDs of `side`, highest first, read from the index as far as the caller iterates. */
-  highestMapped(idx: number, side: Side): IterableIterator<number> {
+  /**
+   * Runs `read` over the mapped UIDs of `side`, highest first, read from the index only as far as
+   * `read` goes. The statement is busy from the moment it is iterated until the iteration ends:
+   * it is released here whatever `read` does.
+   */
+  readHighestMapped<T>(idx: number, side: Side, read: (uids: Iterable<number>) => T): T {
     const sql = this.#sql;
-    return (side === 'local' ? sql.highestLocal : sql.highestRemote).iterate(idx) as IterableIterator<number>;
+    const uids = (side === 'local' ? sql.highestLocal : sql.highestRemote).iterate(
+      idx,
+    ) as IterableIterator<number>;
+    try {
+      return read(uids);
+    } finally {
+      uids.return?.();
+    }
   }
 
   /** The UIDs of `side` mapped at or above `from` (an index range read, not the whole mapping). */

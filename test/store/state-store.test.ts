@@ -314,10 +314,21 @@ describe('mapping', () => {
     assert.equal(m.byRemote.get(20), 3);
     // What SELECT's QRESYNC sample and the interrupted-run check read, without the whole mapping.
     assert.equal(store.mappingCount(idx), 4);
-    assert.deepEqual([...store.highestMapped(idx, 'local')], [4, 3, 2, 1]);
-    const remote = store.highestMapped(idx, 'remote');
-    assert.deepEqual([remote.next().value, remote.next().value], [40, 30]);
-    remote.return?.(); // a sample stops early: the statement is released for the next read
+    assert.deepEqual(
+      store.readHighestMapped(idx, 'local', (uids) => [...uids]),
+      [4, 3, 2, 1],
+    );
+    const firstTwo = (uids: Iterable<number>) => {
+      const it = uids[Symbol.iterator]();
+      return [it.next().value, it.next().value];
+    };
+    assert.deepEqual(store.readHighestMapped(idx, 'remote', firstTwo), [40, 30]);
+    // Left mid-way, or never started: the statement is released for the next read either way.
+    assert.deepEqual(store.readHighestMapped(idx, 'remote', firstTwo), [40, 30]);
+    assert.equal(
+      store.readHighestMapped(idx, 'local', () => 0),
+      0,
+    );
     assert.equal(store.mappingCount(idx), 4);
     assert.deepEqual(store.mappedUidsFrom(idx, 'remote', 25).sort(), [30, 40]);
     assert.equal(store.removeMappingsByLocal(idx, [1, 99]), 1);

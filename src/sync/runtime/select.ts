@@ -51,7 +51,7 @@ function qresyncParams(
     uidValidity: state.uidValidity,
     modseq: state.highestModseq,
     knownUids: [[1, state.uidNext - 1]],
-    seqMatch: seqMatchSample(store.mappingCount(idx), store.highestMapped(idx, side)),
+    seqMatch: store.readHighestMapped(idx, side, (uids) => seqMatchSample(store.mappingCount(idx), uids)),
   };
 }
 
