@@ -4,6 +4,7 @@
 // it with one connection per server and with four (mailboxes synchronized in parallel).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SECOND_LANE_MAILBOXES } from '../../src/sync/lanes.js';
 import { loadCorpus, makeCorpus } from '../helpers/corpus.js';
 import { snapshotServer } from '../helpers/mail-compare.js';
 import { assertInSync, capabilitiesWithout, Pair, saveMessage, startedPair, traffic } from './harness.js';
@@ -120,14 +121,12 @@ describe("sync: lanes by the cycle's work (max-connections left at its default)"
   timeout: 120_000,
 }, () => {
   let pair: Pair;
+  const corpus = makeCorpus({ seed: 13, mailboxes: 6, messages: 60, medianSize: 700, largeFraction: 0 });
 
   before(async () => {
     pair = await Pair.start();
     pair.writeConfig();
-    await loadCorpus(
-      pair.local,
-      makeCorpus({ seed: 13, mailboxes: 6, messages: 60, medianSize: 700, largeFraction: 0 }),
-    );
+    await loadCorpus(pair.local, corpus);
   });
   after(() => pair.stop());
 
@@ -144,6 +143,21 @@ describe("sync: lanes by the cycle's work (max-connections left at its default)"
     assert.equal(small.code, 0, small.stderr);
     assert.match(small.stderr, /2 mailbox\(es\) synced; messages copied 0 to local, 2 to remote/);
     assert.equal(logins(small.stderr), 1);
+    await assertInSync(pair);
+  });
+
+  test('a small change to several mailboxes over a fast link: two lanes', async () => {
+    const names = corpus.mailboxes.slice(0, SECOND_LANE_MAILBOXES).map((m) => m.name);
+    for (const [k, name] of names.entries()) await saveMessage(pair.local, name, `several-${k}`);
+    const several = await pair.run(['--debug']);
+    assert.equal(several.code, 0, several.stderr);
+    assert.match(
+      several.stderr,
+      new RegExp(
+        `${names.length} mailbox\\(es\\) synced; messages copied 0 to local, ${names.length} to remote`,
+      ),
+    );
+    assert.equal(logins(several.stderr), 2);
     await assertInSync(pair);
   });
 });

@@ -5,7 +5,7 @@ import { fromPromise } from 'xstate';
 import type { ListingOutcome, OrchestratorActorContracts, SyncError } from '../../../machines/contracts.js';
 import type { PromiseActors } from '../../../machines/placeholders.js';
 import type { ImapConnection } from '../../imap/connection.js';
-import { worthExtraLanes } from '../lanes.js';
+import { laneLimit } from '../lanes.js';
 import { type DbMailbox, type MailboxListPlan, planMailboxList, type SyncTarget } from '../mailbox-list.js';
 import { toWireName } from '../names.js';
 import { type PerSide, SIDES, type Side } from '../side.js';
@@ -93,7 +93,8 @@ export function createOrchestratorActors(
     ctx.mailboxes = new Map(outcome.targets.map((t) => [t.dbName, t]));
     if (watch) await Promise.all(SIDES.map((side) => watch.watch(lane[side])));
     const work = { dirty: outcome.targets.length, newMessages: newMessagesIn(outcome.targets, database) };
-    return worthExtraLanes({ ...work, roundTripMs }) ? outcome.listing : { ...outcome.listing, lanes: 1 };
+    const lanes = laneLimit({ ...work, roundTripMs });
+    return lanes === undefined ? outcome.listing : { ...outcome.listing, lanes };
   };
 
   const actors: PromiseActors<OrchestratorActorContracts> = {
