@@ -116,6 +116,51 @@ function batches(messages: MessageInfo[], perAppend: number): MessageInfo[][] {
   return result;
 }
 
+/** The source's messages a copy appends (a zero-length one cannot be), and how many per APPEND. */
+function appendable(work: MailboxWork, source: Side, all: MessageInfo[]) {
+  // RFC 3502: several messages per APPEND only when MULTIAPPEND is advertised.
+  const perAppend = work.conns[otherSide(source)].capabilities.includes('MULTIAPPEND') ? BATCH_MESSAGES : 1;
+  return { messages: all.filter((m) => m.size > 0), perAppend };
+}
+
+/**
+ * Asks for the first copy pass's bodies of `source` now, right behind the expunge step's commands,
+ * when the listing sent with the SELECT makes them a single batch of bodies too small to pause
+ * the connection: the copy step would ask for exactly these first, a round trip later. Until it
+ * takes them they wait in memory (at most one batch, BATCH_BYTES). New messages are above every
+ * mapped UID, so the expunges and flag updates cannot touch them; what the FETCH keeps from the
+ * tracker meanwhile is re-read (work.unseenSince) before a checkpoint may pass it.
+ */
+export function prefetchFirstBatch(work: MailboxWork, source: Side): void {
+  const listing = work.firstListing[source];
+  if (listing === undefined || work.prefetched[source] !== undefined) return;
+  listing.then(
+    (all) => {
+      // Taken by the copy step meanwhile (it then fetches the bodies itself), or asked for already.
+      if (work.firstListing[source] !== listing || work.prefetched[source] !== undefined) return;
+      const { messages, perAppend } = appendable(work, source, all);
+      const [first, ...more] = batches(messages, perAppend);
+      if (first === undefined || more.length > 0 || first[0]!.size > LARGE_BODY) return;
+      const uids = first.map((m) => m.uid);
+      const bodies = fetchBodies(work, source, uids);
+      for (const body of bodies) body.catch(() => {}); // settled by the copy, or dropped with the work
+      work.prefetched[source] = { uids, bodies };
+    },
+    () => {}, // the copy step awaits the listing and reports its failure
+  );
+}
+
+/** The batch's bodies: those asked for ahead (prefetchFirstBatch) when it is that batch, else one FETCH now. */
+function bodiesFor(work: MailboxWork, source: Side, batch: MessageInfo[]): Promise<MessageBody>[] {
+  const uids = batch.map((m) => m.uid);
+  const ahead = work.prefetched[source];
+  if (ahead === undefined) return fetchBodies(work, source, uids);
+  work.prefetched[source] = undefined;
+  if (ahead.uids.length !== uids.length || ahead.uids.some((uid, k) => uid !== uids[k]))
+    throw { kind: 'internal', message: `${source} bodies asked for ahead are not the first batch's` };
+  return ahead.bodies;
+}
+
 interface BatchAppend {
   /** Every body of the batch went to the target (or the APPEND failed). */
   streamed: Promise<void>;
@@ -149,13 +194,7 @@ async function appendBatch(
   identities: CopyIdentities,
 ): Promise<BatchAppend> {
   const target = otherSide(source);
-  const settled = await Promise.allSettled(
-    fetchBodies(
-      work,
-      source,
-      batch.map((m) => m.uid),
-    ),
-  );
+  const settled = await Promise.allSettled(bodiesFor(work, source, batch));
   const bodies = settled.map((result, k) => {
     if (result.status === 'rejected') throw unreadable(result.reason, source, batch[k]!);
     return result.value;
@@ -204,7 +243,7 @@ export async function copyMessages(
   all: MessageInfo[],
 ): Promise<number> {
   const target = otherSide(source);
-  const messages = all.filter((m) => m.size > 0);
+  const { messages, perAppend } = appendable(work, source, all);
   const empty = all.filter((m) => m.size === 0).map((m) => m.uid);
   if (empty.length > 0) {
     logger.warn(source, work.names[source], `skipping zero-length message(s) UID ${empty.join(',')}`);
@@ -213,8 +252,6 @@ export async function copyMessages(
   work.copies.planned(work.mailbox, source, messages.length, totalSize(messages));
   const targetUidNext = work.uidNext[target];
   const identities = new CopyIdentities();
-  // RFC 3502: several messages per APPEND only when MULTIAPPEND is advertised.
-  const perAppend = work.conns[target].capabilities.includes('MULTIAPPEND') ? BATCH_MESSAGES : 1;
   const committed: Promise<void>[] = [];
   const sent: Promise<void>[] = [];
   let failed = false;

@@ -97,6 +97,8 @@ export async function expungeUids(
  * `afterSelect`: the pieces go on the wire right behind the SELECT in flight (src/session).
  * `afterCompletion`: the responses reach the tracker once the FETCH has completed, after what
  * the commands before it resolved with has been handled (see rereadModseq in work.ts).
+ * `vanished` (with `changedSince`): the UIDs expunged since are reported too, as VANISHED
+ * (EARLIER) (RFC 7162 §3.2.6).
  */
 export async function fetchUids(
   conn: ImapConnection,
@@ -104,12 +106,16 @@ export async function fetchUids(
   pieces: readonly string[],
   items: string[],
   claim: (uid: number, attributes: FetchAttributes) => boolean,
-  opts: { changedSince?: bigint; afterSelect?: boolean; afterCompletion?: boolean } = {},
+  opts: { changedSince?: bigint; vanished?: boolean; afterSelect?: boolean; afterCompletion?: boolean } = {},
 ): Promise<void> {
   const b = conn.commands.args;
-  const { changedSince, afterSelect, afterCompletion } = opts;
-  const modifiers =
-    changedSince === undefined ? [] : [b.list([b.atom('CHANGEDSINCE'), b.number(changedSince)])];
+  const { changedSince, vanished, afterSelect, afterCompletion } = opts;
+  const since = (modseq: bigint) => [
+    b.atom('CHANGEDSINCE'),
+    b.number(modseq),
+    ...(vanished ? [b.atom('VANISHED')] : []),
+  ];
+  const modifiers = changedSince === undefined ? [] : [b.list(since(changedSince))];
   const take = (r: UntaggedResponse) => {
     const { uid, modseq } = r.type === 'FETCH' ? r.attributes : {};
     if (r.type !== 'FETCH' || uid === undefined || !claim(uid, r.attributes)) tracker.absorb(r);

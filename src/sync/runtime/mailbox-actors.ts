@@ -11,7 +11,7 @@ import { CommandFailed, ConnectionClosed } from '../../session/errors.js';
 import { StoreError } from '../../store/index.js';
 import type { SyncContext } from './context.js';
 import { faultPoint } from './fault.js';
-import { WorkTable } from './work.js';
+import { checkpointModseqOf, WorkTable } from './work.js';
 
 type StepBodies = typeof import('./new-mail.js') &
   typeof import('./propagate.js') &
@@ -98,7 +98,7 @@ export function createMailboxActors<C extends ImapConnection>(
       const { local, remote } = work.trackers;
       // Updates that arrived after the last propagation wait for the next round (or run).
       if (local.pending || remote.pending) return undefined;
-      store.checkpointModseq(work.idx, local.highestModseq, remote.highestModseq);
+      store.checkpointModseq(work.idx, checkpointModseqOf(work, 'local'), checkpointModseqOf(work, 'remote'));
       faultPoint();
       return undefined;
     }),

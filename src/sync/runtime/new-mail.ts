@@ -9,7 +9,7 @@ import { SIDES, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
 import { copyMessages, listMessages, type MessageInfo } from './copy.js';
 import { faultPoint } from './fault.js';
-import { type MailboxWork, rereadModseq } from './work.js';
+import { checkpointModseqOf, type MailboxWork, rereadModseq } from './work.js';
 
 /** Where a listing runs: the mailbox's database row and its two connections with their trackers. */
 type ListingSite = Pick<MailboxWork, 'idx' | 'conns' | 'trackers'>;
@@ -131,7 +131,7 @@ export async function checkpointUidnext(
   store.transaction(() => {
     store.checkpointUidNext(work.idx, work.copiedBelow.local, work.copiedBelow.remote);
     if (!local.pending && !remote.pending)
-      store.checkpointModseq(work.idx, local.highestModseq, remote.highestModseq);
+      store.checkpointModseq(work.idx, checkpointModseqOf(work, 'local'), checkpointModseqOf(work, 'remote'));
   });
   faultPoint();
   return undefined;

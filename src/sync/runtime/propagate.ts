@@ -9,6 +9,7 @@ import { type ChangePlan, type FlagUpdate, planChanges } from '../changes.js';
 import type { UidMapping } from '../mapping.js';
 import { otherSide, type PerSide, SIDES, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
+import { prefetchFirstBatch } from './copy.js';
 import { faultPoint } from './fault.js';
 import { expungeUids, fetchUids, storeFlags, uidPieces } from './imap-writes.js';
 import { dbState, loadMapping, type MailboxWork } from './work.js';
@@ -46,9 +47,12 @@ export async function propagateExpunges<C extends ImapConnection>(
   flags.catch(() => {}); // awaited by propagateFlags
   flagsInFlight.set(work, flags);
 
-  await Promise.all(
+  const expunged = Promise.all(
     SIDES.map((side) => expungeUids(work.conns[side], work.trackers[side], plan.expunge[side])),
   );
+  // The first new messages' bodies go out behind the expunges and flag updates (copy.ts).
+  for (const side of SIDES) prefetchFirstBatch(work, side);
+  await expunged;
   if (plan.deleteMappings.length > 0) {
     store.removeMappingsByLocal(work.idx, plan.deleteMappings);
     faultPoint();

@@ -158,6 +158,7 @@ export async function selectMailbox<C extends ImapConnection>(
     firstPass: { local: true, remote: true },
     // Listed in the old UIDVALIDITY's terms: worthless.
     firstListing: uidValidityKept ? firstListing : { local: undefined, remote: undefined },
+    prefetched: { local: undefined, remote: undefined },
     unseenSince: { local: null, remote: null },
     copies: ctx.copies ?? UNWATCHED,
     largeBody: new Mutex(),

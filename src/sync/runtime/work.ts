@@ -2,7 +2,7 @@
 // connections with their trackers, and how far new messages have been copied. It lives next to
 // the lane between the chart's steps, so no UID set ever travels through the chart.
 import type { SelectedSide } from '../../../machines/contracts.js';
-import type { ImapConnection } from '../../imap/connection.js';
+import type { ImapConnection, MessageBody } from '../../imap/connection.js';
 import { MAX_UID } from '../../protocol/sequence-set.js';
 import type { StateStore } from '../../store/index.js';
 import type { MailboxState } from '../../store/types.js';
@@ -29,6 +29,8 @@ export interface MailboxWork<C extends ImapConnection = ImapConnection> {
   firstPass: PerSide<boolean>;
   /** The first pass's listing, when started right after the SELECT (new-mail.ts). */
   firstListing: PerSide<Promise<MessageInfo[]> | undefined>;
+  /** The first batch's bodies, asked for behind the expunge step's commands (copy.ts). */
+  prefetched: PerSide<PrefetchedBodies | undefined>;
   /**
    * HIGHESTMODSEQ seen before commands whose effects or untagged FETCHes the tracker could not
    * see — our APPENDs to the side, body FETCHes from it — when not yet re-read (new-mail.ts).
@@ -40,6 +42,12 @@ export interface MailboxWork<C extends ImapConnection = ImapConnection> {
   largeBody: Mutex;
   /** Stops routing unsolicited responses to the trackers. */
   detach: () => void;
+}
+
+/** Bodies asked for ahead of their APPEND: the UIDs, and one promise per UID in that order. */
+export interface PrefetchedBodies {
+  uids: readonly number[];
+  bodies: Promise<MessageBody>[];
 }
 
 /** The observer of a run nobody watches. */
@@ -110,11 +118,12 @@ export class Mutex {
 
 /**
  * Our APPENDs moved the side's MODSEQ without telling us by how much, and a body FETCH keeps the
- * unsolicited FETCHes it receives: read what changed since (our copies, echoed and ignored, and
- * anybody else's changes) and the tagged [HIGHESTMODSEQ], so the next run neither takes our own
- * copies for flag changes nor misses another client's. Sent right behind those commands, it costs
- * no round trip of its own; its FETCHes are taken once it completes, when the APPENDUIDs of the
- * APPENDs before it have been recorded (the tracker then knows our copies' flags).
+ * unsolicited FETCHes and VANISHEDs it receives: read what changed since (our copies, echoed and
+ * ignored, and anybody else's changes and expunges) and the tagged [HIGHESTMODSEQ], so the next
+ * run neither takes our own copies for flag changes nor misses another client's. Sent right
+ * behind those commands, it costs no round trip of its own; its responses are taken once it
+ * completes, when the APPENDUIDs of the APPENDs before it have been recorded (the tracker then
+ * knows our copies' flags).
  */
 export async function rereadModseq(work: MailboxWork, side: Side): Promise<void> {
   const since = work.unseenSince[side];
@@ -122,8 +131,20 @@ export async function rereadModseq(work: MailboxWork, side: Side): Promise<void>
   work.unseenSince[side] = null;
   await fetchUids(work.conns[side], work.trackers[side], [`1:${MAX_UID}`], ['FLAGS'], () => false, {
     changedSince: since,
+    vanished: true,
     afterCompletion: true,
   });
+}
+
+/**
+ * The HIGHESTMODSEQ a checkpoint may store for `side`: the tracker's, but not past what a re-read
+ * still has to read (a body FETCH in flight may be keeping a change of another client from the
+ * tracker while an untagged OK [HIGHESTMODSEQ] moves the tracker past it).
+ */
+export function checkpointModseqOf(work: MailboxWork, side: Side): bigint {
+  const seen = work.trackers[side].highestModseq;
+  const unseen = work.unseenSince[side];
+  return unseen !== null && unseen < seen ? unseen : seen;
 }
 
 /** Starts streaming bodies (one FETCH); FETCH responses it swallows are re-read later. */
