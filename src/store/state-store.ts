@@ -27,6 +27,12 @@ import {
   showName,
 } from './values.js';
 
+/** Above every UID (RFC 3501 §2.3.1.1: 32-bit). */
+const UID_BOUND = 2 ** 32;
+/** highestMapped's first page and the next ones: a QRESYNC sample often stops within the first. */
+const FIRST_PAGE = 64;
+const LAST_PAGE = 1024;
+
 export interface OpenOptions {
   /** Create the file (and its directory) when missing; false in watch mode. */
   create: boolean;
@@ -255,19 +261,18 @@ export class StateStore {
   }
 
   /**
-   * Runs `read` over the mapped UIDs of `side`, highest first, read from the index only as far as
-   * `read` goes. The statement is busy from the moment it is iterated until the iteration ends:
-   * it is released here whatever `read` does.
+   * The mapped UIDs of `side`, highest first, in pages read from the index as far as the caller
+   * iterates: a page costs one call, where a row-by-row iterate() costs one per row and keeps the
+   * statement busy until the iteration ends.
    */
-  readHighestMapped<T>(idx: number, side: Side, read: (uids: Iterable<number>) => T): T {
-    const sql = this.#sql;
-    const uids = (side === 'local' ? sql.highestLocal : sql.highestRemote).iterate(
-      idx,
-    ) as IterableIterator<number>;
-    try {
-      return read(uids);
-    } finally {
-      uids.return?.();
+  *highestMapped(idx: number, side: Side): Generator<readonly number[], void, undefined> {
+    const below = side === 'local' ? this.#sql.localBelow : this.#sql.remoteBelow;
+    let bound = UID_BOUND;
+    for (let page = FIRST_PAGE; ; page = LAST_PAGE) {
+      const uids = below.all(idx, bound, page) as number[];
+      if (uids.length > 0) yield uids;
+      if (uids.length < page) return;
+      bound = uids[uids.length - 1]!;
     }
   }
 

@@ -42,8 +42,13 @@ export function prepareStatements(db: Database.Database) {
     mappedLocal: db.prepare('SELECT lUID FROM mapping WHERE idx = ? ORDER BY lUID').pluck(),
     mappedRemote: db.prepare('SELECT rUID FROM mapping WHERE idx = ? ORDER BY lUID').pluck(),
     mappedCount: db.prepare('SELECT count(*) FROM mapping WHERE idx = ?').pluck(),
-    highestLocal: db.prepare('SELECT lUID FROM mapping WHERE idx = ? ORDER BY lUID DESC').pluck(),
-    highestRemote: db.prepare('SELECT rUID FROM mapping WHERE idx = ? ORDER BY rUID DESC').pluck(),
+    // A page of the highest mapped UIDs below a bound (keyset pagination on the index).
+    localBelow: db
+      .prepare('SELECT lUID FROM mapping WHERE idx = ? AND lUID < ? ORDER BY lUID DESC LIMIT ?')
+      .pluck(),
+    remoteBelow: db
+      .prepare('SELECT rUID FROM mapping WHERE idx = ? AND rUID < ? ORDER BY rUID DESC LIMIT ?')
+      .pluck(),
     localMappedFrom: db.prepare('SELECT lUID FROM mapping WHERE idx = ? AND lUID >= ?').pluck(),
     remoteMappedFrom: db.prepare('SELECT rUID FROM mapping WHERE idx = ? AND rUID >= ?').pluck(),
 

@@ -314,26 +314,32 @@ describe('mapping', () => {
     assert.equal(m.byRemote.get(20), 3);
     // What SELECT's QRESYNC sample and the interrupted-run check read, without the whole mapping.
     assert.equal(store.mappingCount(idx), 4);
-    assert.deepEqual(
-      store.readHighestMapped(idx, 'local', (uids) => [...uids]),
-      [4, 3, 2, 1],
-    );
-    const firstTwo = (uids: Iterable<number>) => {
-      const it = uids[Symbol.iterator]();
-      return [it.next().value, it.next().value];
-    };
-    assert.deepEqual(store.readHighestMapped(idx, 'remote', firstTwo), [40, 30]);
-    // Left mid-way, or never started: the statement is released for the next read either way.
-    assert.deepEqual(store.readHighestMapped(idx, 'remote', firstTwo), [40, 30]);
-    assert.equal(
-      store.readHighestMapped(idx, 'local', () => 0),
-      0,
-    );
+    assert.deepEqual([...store.highestMapped(idx, 'local')].flat(), [4, 3, 2, 1]);
+    assert.deepEqual([...store.highestMapped(idx, 'remote')].flat(), [40, 30, 20, 10]);
     assert.equal(store.mappingCount(idx), 4);
     assert.deepEqual(store.mappedUidsFrom(idx, 'remote', 25).sort(), [30, 40]);
     assert.equal(store.removeMappingsByLocal(idx, [1, 99]), 1);
     assert.equal(store.removeMappingsByRemote(idx, [20, 40]), 2);
     assert.deepEqual([...store.getMappings(idx).byLocal], [[2, 30]]);
+  });
+
+  test('highestMapped reads page after page, highest first, as far as asked', (t) => {
+    const store = openNew(t);
+    const idx = store.addMailbox(name('INBOX'), true);
+    store.initMailboxState(idx, side(1), side(2));
+    // 1,500 pairs: more than the first pages together; remote UIDs descend as local ones rise.
+    const pairs = Array.from({ length: 1500 }, (_, k) => [2 * k + 1, 10_000 - k] as [number, number]);
+    store.addMappings(idx, pairs);
+    const local = [...store.highestMapped(idx, 'local')];
+    assert.deepEqual(
+      local.map((page) => page.length),
+      [64, 1024, 412],
+    );
+    assert.deepEqual(local.flat(), pairs.map(([l]) => l).reverse());
+    const remote = store.highestMapped(idx, 'remote');
+    assert.deepEqual(remote.next().value?.slice(0, 2), [10_000, 9_999]);
+    // Left after the first page: nothing stays busy, the next read works.
+    assert.equal([...store.highestMapped(idx, 'remote')].flat().at(-1), 10_000 - 1499);
   });
 
   test('timing: addMappings of 10,000 pairs and getMappings of 100,000', (t) => {

@@ -6,7 +6,7 @@ import { seqMatchSample } from '../../src/sync/runtime/select.js';
 import { SideTracker } from '../../src/sync/runtime/tracker.js';
 
 /** What the store gives: the count and the highest UIDs, descending. */
-const sample = (ascending: number[]) => seqMatchSample(ascending.length, [...ascending].reverse());
+const sample = (ascending: number[]) => seqMatchSample(ascending.length, [[...ascending].reverse()]);
 
 describe('seqMatchSample', () => {
   test('pairs the highest UIDs with the highest sequence numbers', () => {

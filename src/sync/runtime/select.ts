@@ -20,20 +20,22 @@ const SAMPLE_CHARS = 256;
  * Message sequence match data: assuming the mailbox still holds exactly the `count` mapped
  * messages, the n highest UIDs have the n highest sequence numbers. A server that no longer knows
  * which messages vanished since MODSEQ compares these and reports the expunges it can infer.
- * `highestFirst`: the mapped UIDs, descending, read only as far as the sample goes.
+ * `pages`: the mapped UIDs, descending, a page at a time, read only as far as the sample goes.
  */
-export function seqMatchSample(count: number, highestFirst: Iterable<number>): QresyncParams['seqMatch'] {
+export function seqMatchSample(count: number, pages: Iterable<readonly number[]>): QresyncParams['seqMatch'] {
   if (count === 0) return undefined;
   const picked: number[] = [];
   let chars = 0;
-  for (const uid of highestFirst) {
-    if (picked.length === SAMPLE_UIDS) break;
-    // A UID right below the last one picked extends its range; another starts a new `a:b` item.
-    if (picked.at(-1) !== uid + 1) {
-      if (chars >= SAMPLE_CHARS) break;
-      chars += 2 * String(uid).length + 2;
+  sampling: for (const page of pages) {
+    for (const uid of page) {
+      if (picked.length === SAMPLE_UIDS) break sampling;
+      // A UID right below the last one picked extends its range; another starts a new `a:b` item.
+      if (picked.at(-1) !== uid + 1) {
+        if (chars >= SAMPLE_CHARS) break sampling;
+        chars += 2 * String(uid).length + 2;
+      }
+      picked.push(uid);
     }
-    picked.push(uid);
   }
   return { seqs: [[count - picked.length + 1, count]], uids: normalizeSequenceRanges(picked) };
 }
@@ -51,7 +53,7 @@ function qresyncParams(
     uidValidity: state.uidValidity,
     modseq: state.highestModseq,
     knownUids: [[1, state.uidNext - 1]],
-    seqMatch: store.readHighestMapped(idx, side, (uids) => seqMatchSample(store.mappingCount(idx), uids)),
+    seqMatch: seqMatchSample(store.mappingCount(idx), store.highestMapped(idx, side)),
   };
 }
 
