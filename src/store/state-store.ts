@@ -255,6 +255,17 @@ export class StateStore {
     return { byLocal, byRemote };
   }
 
+  /** The mapping rows, [local UID, remote UID], of the given UIDs of `side` that are mapped (point reads). */
+  mappingsOf(idx: number, side: Side, uids: Iterable<number>): Array<[number, number]> {
+    const byUid = side === 'local' ? this.#sql.pairByLocal : this.#sql.pairByRemote;
+    const rows: Array<[number, number]> = [];
+    for (const uid of uids) {
+      const row = byUid.get(idx, uid) as [number, number] | undefined;
+      if (row !== undefined) rows.push(row);
+    }
+    return rows;
+  }
+
   /** How many messages the mailbox's mapping holds. */
   mappingCount(idx: number): number {
     return this.#sql.mappedCount.get(idx) as number;

@@ -42,6 +42,8 @@ export function prepareStatements(db: Database.Database) {
     mappedLocal: db.prepare('SELECT lUID FROM mapping WHERE idx = ? ORDER BY lUID').pluck(),
     mappedRemote: db.prepare('SELECT rUID FROM mapping WHERE idx = ? ORDER BY lUID').pluck(),
     mappedCount: db.prepare('SELECT count(*) FROM mapping WHERE idx = ?').pluck(),
+    pairByLocal: db.prepare('SELECT lUID, rUID FROM mapping WHERE idx = ? AND lUID = ?').raw(),
+    pairByRemote: db.prepare('SELECT lUID, rUID FROM mapping WHERE idx = ? AND rUID = ?').raw(),
     // A page of the highest mapped UIDs below a bound (keyset pagination on the index).
     localBelow: db
       .prepare('SELECT lUID FROM mapping WHERE idx = ? AND lUID < ? ORDER BY lUID DESC LIMIT ?')

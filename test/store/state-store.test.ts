@@ -312,6 +312,12 @@ describe('mapping', () => {
       ],
     );
     assert.equal(m.byRemote.get(20), 3);
+    // What planning the trackers' changes reads: the pairs of the given UIDs that are mapped.
+    assert.deepEqual(store.mappingsOf(idx, 'local', [4, 99, 2]), [
+      [4, 40],
+      [2, 30],
+    ]);
+    assert.deepEqual(store.mappingsOf(idx, 'remote', [20, 21]), [[3, 20]]);
     // What SELECT's QRESYNC sample and the interrupted-run check read, without the whole mapping.
     assert.equal(store.mappingCount(idx), 4);
     assert.deepEqual([...store.highestMapped(idx, 'local')].flat(), [4, 3, 2, 1]);

@@ -12,7 +12,7 @@ import type { SyncLogger } from './context.js';
 import { prefetchFirstBatch } from './copy.js';
 import { faultPoint } from './fault.js';
 import { expungeUids, fetchUids, storeFlags, uidPieces } from './imap-writes.js';
-import { dbState, loadMapping, type MailboxWork } from './work.js';
+import { dbState, type MailboxWork, mappingOf } from './work.js';
 
 /**
  * The flag half of a plan, sent with the expunges (they touch other UIDs: RFC 7162 §3.1.3's
@@ -26,9 +26,10 @@ export async function propagateExpunges<C extends ImapConnection>(
   work: MailboxWork<C>,
 ): Promise<StepOutcome> {
   const state = dbState(store, work);
-  const mapping = loadMapping(store, work.idx);
   const local = work.trackers.local.take();
   const remote = work.trackers.remote.take();
+  const changed = (c: typeof local) => [...c.vanished, ...c.modified.keys()];
+  const mapping = mappingOf(store, work.idx, { local: changed(local), remote: changed(remote) });
   const plan = planChanges({
     mailbox: work.names.local,
     mapping,

@@ -7,7 +7,7 @@ import { MAX_UID } from '../../protocol/sequence-set.js';
 import type { StateStore } from '../../store/index.js';
 import type { MailboxState } from '../../store/types.js';
 import { UidMapping } from '../mapping.js';
-import type { PerSide, Side } from '../side.js';
+import { type PerSide, SIDES, type Side } from '../side.js';
 import type { CopyObserver, SyncContext } from './context.js';
 import type { MessageInfo } from './copy.js';
 import { fetchUids } from './imap-writes.js';
@@ -92,8 +92,22 @@ export function dbState(store: StateStore, work: MailboxWork): MailboxState {
 }
 
 export function loadMapping(store: StateStore, idx: number): UidMapping {
-  const { byLocal } = store.getMappings(idx);
-  return UidMapping.fromRows([...byLocal].map(([localUid, remoteUid]) => ({ localUid, remoteUid })));
+  const { byLocal, byRemote } = store.getMappings(idx);
+  return UidMapping.fromMaps(byLocal, byRemote);
+}
+
+/** Beyond this many UIDs, reading the whole mapping costs less than one read per UID. */
+const POINT_READS = 256;
+
+/**
+ * The part of the mailbox's mapping that pairs the given UIDs of each side (the whole mapping
+ * when they are many): what planning the trackers' changes looks up.
+ */
+export function mappingOf(store: StateStore, idx: number, uids: PerSide<readonly number[]>): UidMapping {
+  if (uids.local.length + uids.remote.length > POINT_READS) return loadMapping(store, idx);
+  const rows = new Map<number, number>();
+  for (const side of SIDES) for (const [l, r] of store.mappingsOf(idx, side, uids[side])) rows.set(l, r);
+  return UidMapping.fromRows([...rows].map(([localUid, remoteUid]) => ({ localUid, remoteUid })));
 }
 
 /** [local, remote] pairs from (source UID, target UID) as the store wants them. */
