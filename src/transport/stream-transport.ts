@@ -9,6 +9,8 @@ import type { TlsClient } from './tls.js';
 import type { TunnelProcess } from './tunnel.js';
 import type { Transport, TransportClosed } from './types.js';
 
+/** Bytes written in one turn that are compressed at once rather than at the turn's end. */
+const DEFLATE_AT_ONCE = 64 * 1024;
 const CLOSE_GRACE_MS = 2_000;
 
 /** The lowest layer: a socket, or a tunnel's two pipes, with its raw byte counters. */
@@ -22,7 +24,9 @@ export class StreamTransport implements Transport {
   private secure: TLSSocket | undefined;
   private inflater: InflateRaw | undefined;
   private deflater: DeflateRaw | undefined;
-  private flushQueued = false;
+  /** What the current turn wrote while compressing: deflated and flushed in one zlib call at its end. */
+  private toDeflate: Buffer[] = [];
+  private toDeflateBytes = 0;
   private receiver: ((chunk: Buffer) => void) | undefined;
   private drainListener: (() => void) | undefined;
   private closeListener: ((closed: TransportClosed) => void) | undefined;
@@ -123,16 +127,22 @@ export class StreamTransport implements Transport {
   }
 
   private deflate(chunks: readonly Buffer[]): boolean {
-    // One zlib call per turn: each write() is a round of stream and thread-pool bookkeeping.
-    const room = this.deflater!.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(() => {
-        this.flushQueued = false;
-        this.deflater?.flush(constants.Z_SYNC_FLUSH);
-      });
-    }
-    return room;
+    // One zlib call per turn, flushing (the deflater's flush mode is Z_SYNC_FLUSH): each call is a
+    // round of stream and thread-pool bookkeeping, a separate flush() another one. A turn writing
+    // much (a body streaming) hands it over as it goes: back-pressure sees it at once.
+    if (this.toDeflate.length === 0) queueMicrotask(() => this.deflateTurn());
+    this.toDeflate.push(...chunks);
+    for (const chunk of chunks) this.toDeflateBytes += chunk.length;
+    if (this.toDeflateBytes >= DEFLATE_AT_ONCE) this.deflateTurn();
+    return !this.deflater!.writableNeedDrain;
+  }
+
+  private deflateTurn(): void {
+    const data = this.toDeflate;
+    if (data.length === 0) return;
+    this.toDeflate = [];
+    this.toDeflateBytes = 0;
+    this.deflater?.write(data.length === 1 ? data[0]! : Buffer.concat(data));
   }
 
   onData(receiver: (chunk: Buffer) => void): void {
@@ -202,7 +212,7 @@ export class StreamTransport implements Transport {
     const inflater = createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH });
     // Level 1: measured on 20 MB of text lines, 67 MB/s for ratio 0.257 against 28 MB/s and 0.250 at the
     // default level 6; a large upload must not be CPU-bound on our side.
-    const deflater = createDeflateRaw({ level: constants.Z_BEST_SPEED });
+    const deflater = createDeflateRaw({ level: constants.Z_BEST_SPEED, flush: constants.Z_SYNC_FLUSH });
     const corrupt = (error: Error) =>
       this.onError(new TransportError(`${this.link.label}: COMPRESS stream error: ${error.message}`));
     inflater.on('data', (chunk: Buffer) => this.receiver?.(chunk));
@@ -223,8 +233,10 @@ export class StreamTransport implements Transport {
     if (this.linkGone || this.closing) return;
     this.closing = true;
     // end() on the deflater flushes it and then ends the output (see its 'end' handler).
-    if (this.deflater) this.deflater.end();
-    else this.output.end();
+    if (this.deflater) {
+      this.deflateTurn();
+      this.deflater.end();
+    } else this.output.end();
     this.closeTimer = setTimeout(() => this.destroyLink(), CLOSE_GRACE_MS);
   }
 
