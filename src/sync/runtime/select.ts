@@ -2,7 +2,6 @@
 // knows the mailbox, and the working state the later steps share.
 import type { MailboxSyncInput, SelectedSide, SelectOutcome } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
-import { normalizeSequenceRanges } from '../../protocol/sequence-set.js';
 import type { QresyncParams, SelectResult } from '../../session/commands.js';
 import type { StateStore } from '../../store/index.js';
 import type { SideState } from '../../store/types.js';
@@ -24,20 +23,25 @@ const SAMPLE_CHARS = 256;
  */
 export function seqMatchSample(count: number, pages: Iterable<readonly number[]>): QresyncParams['seqMatch'] {
   if (count === 0) return undefined;
-  const picked: number[] = [];
+  // The sample's ranges, highest first: the UIDs come down one by one.
+  const ranges: Array<[number, number]> = [];
+  let picked = 0;
   let chars = 0;
   sampling: for (const page of pages) {
     for (const uid of page) {
-      if (picked.length === SAMPLE_UIDS) break sampling;
+      if (picked === SAMPLE_UIDS) break sampling;
+      const last = ranges[ranges.length - 1];
       // A UID right below the last one picked extends its range; another starts a new `a:b` item.
-      if (picked.at(-1) !== uid + 1) {
+      if (last !== undefined && last[0] === uid + 1) last[0] = uid;
+      else {
         if (chars >= SAMPLE_CHARS) break sampling;
         chars += 2 * String(uid).length + 2;
+        ranges.push([uid, uid]);
       }
-      picked.push(uid);
+      picked++;
     }
   }
-  return { seqs: [[count - picked.length + 1, count]], uids: normalizeSequenceRanges(picked) };
+  return { seqs: [[count - picked + 1, count]], uids: ranges.reverse() };
 }
 
 /** The SELECT's QRESYNC parameters from the database's state and mapping (index reads only). */
