@@ -11,6 +11,8 @@ import type { Transport, TransportClosed } from './types.js';
 
 /** Bytes written in one turn that are compressed at once rather than at the turn's end. */
 const DEFLATE_AT_ONCE = 64 * 1024;
+/** zlib's output piece size under COMPRESS. */
+const ZLIB_CHUNK = 64 * 1024;
 const CLOSE_GRACE_MS = 2_000;
 
 /** The lowest layer: a socket, or a tunnel's two pipes, with its raw byte counters. */
@@ -209,10 +211,16 @@ export class StreamTransport implements Transport {
   startCompression(remainder?: Buffer): void {
     if (this.deflater) throw new TransportError(`${this.link.label}: compression is already active`);
     // Ending the stream at close must not demand a final deflate block (the server never sends one).
-    const inflater = createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH });
+    // Output in 64 KiB pieces rather than zlib's 16 KiB: each piece is a round of thread-pool and
+    // stream bookkeeping, and a compressed mailbox inflates to hundreds of megabytes.
+    const inflater = createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH, chunkSize: ZLIB_CHUNK });
     // Level 1: measured on 20 MB of text lines, 67 MB/s for ratio 0.257 against 28 MB/s and 0.250 at the
     // default level 6; a large upload must not be CPU-bound on our side.
-    const deflater = createDeflateRaw({ level: constants.Z_BEST_SPEED, flush: constants.Z_SYNC_FLUSH });
+    const deflater = createDeflateRaw({
+      level: constants.Z_BEST_SPEED,
+      flush: constants.Z_SYNC_FLUSH,
+      chunkSize: ZLIB_CHUNK,
+    });
     const corrupt = (error: Error) =>
       this.onError(new TransportError(`${this.link.label}: COMPRESS stream error: ${error.message}`));
     inflater.on('data', (chunk: Buffer) => this.receiver?.(chunk));
