@@ -110,12 +110,10 @@ export async function fetchUids(
 ): Promise<void> {
   const b = conn.commands.args;
   const { changedSince, vanished, afterSelect, afterCompletion } = opts;
-  const since = (modseq: bigint) => [
-    b.atom('CHANGEDSINCE'),
-    b.number(modseq),
-    ...(vanished ? [b.atom('VANISHED')] : []),
-  ];
-  const modifiers = changedSince === undefined ? [] : [b.list(since(changedSince))];
+  const modifiers =
+    changedSince === undefined
+      ? []
+      : [b.list([b.atom('CHANGEDSINCE'), b.number(changedSince), ...(vanished ? [b.atom('VANISHED')] : [])])];
   const take = (r: UntaggedResponse) => {
     const { uid, modseq } = r.type === 'FETCH' ? r.attributes : {};
     if (r.type !== 'FETCH' || uid === undefined || !claim(uid, r.attributes)) tracker.absorb(r);

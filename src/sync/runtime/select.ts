@@ -44,10 +44,14 @@ export function seqMatchSample(count: number, pages: Iterable<readonly number[]>
   return { seqs: [[count - picked + 1, count]], uids: ranges.reverse() };
 }
 
-/** The SELECT's QRESYNC parameters from the database's state and mapping (index reads only). */
+/**
+ * The SELECT's QRESYNC parameters from the database's state and mapping (index reads only);
+ * `mapped`: how many messages the mapping holds.
+ */
 function qresyncParams(
   store: StateStore,
   idx: number,
+  mapped: number,
   side: Side,
   state: SideState,
 ): QresyncParams | undefined {
@@ -57,7 +61,7 @@ function qresyncParams(
     uidValidity: state.uidValidity,
     modseq: state.highestModseq,
     knownUids: [[1, state.uidNext - 1]],
-    seqMatch: seqMatchSample(store.mappingCount(idx), store.highestMapped(idx, side)),
+    seqMatch: seqMatchSample(mapped, store.highestMapped(idx, side)),
   };
 }
 
@@ -97,6 +101,7 @@ export async function selectMailbox<C extends ImapConnection>(
 
   const state = store.getState(idx);
   const resyncing = state !== undefined && !input.repair;
+  const mapped = resyncing ? store.mappingCount(idx) : 0;
   const names = { local: target.local, remote: target.remote };
   const dbNext = { local: state?.local.uidNext ?? 0, remote: state?.remote.uidNext ?? 0 };
   // A run interrupted mid-copy resumes with a full synchronization of what it was copying: its
@@ -116,7 +121,7 @@ export async function selectMailbox<C extends ImapConnection>(
     for (const stop of detachers.splice(0)) stop();
   };
   const selectSide = async (side: Side) => {
-    const qresync = resyncing ? qresyncParams(store, idx, side, state[side]) : undefined;
+    const qresync = resyncing ? qresyncParams(store, idx, mapped, side, state[side]) : undefined;
     const selecting = conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
     if (!interruptedBefore && !input.repair) {
       const listed = target.listedUidNext?.[side];

@@ -105,9 +105,16 @@ const POINT_READS = 256;
  */
 export function mappingOf(store: StateStore, idx: number, uids: PerSide<readonly number[]>): UidMapping {
   if (uids.local.length + uids.remote.length > POINT_READS) return loadMapping(store, idx);
-  const rows = new Map<number, number>();
-  for (const side of SIDES) for (const [l, r] of store.mappingsOf(idx, side, uids[side])) rows.set(l, r);
-  return UidMapping.fromRows([...rows].map(([localUid, remoteUid]) => ({ localUid, remoteUid })));
+  // A pair found from both of its UIDs is set twice, to the same values.
+  const localToRemote = new Map<number, number>();
+  const remoteToLocal = new Map<number, number>();
+  for (const side of SIDES) {
+    for (const [l, r] of store.mappingsOf(idx, side, uids[side])) {
+      localToRemote.set(l, r);
+      remoteToLocal.set(r, l);
+    }
+  }
+  return UidMapping.fromMaps(localToRemote, remoteToLocal);
 }
 
 /** [local, remote] pairs from (source UID, target UID) as the store wants them. */
