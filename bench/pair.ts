@@ -1,7 +1,7 @@
 // A benchmark fixture: a fresh local/remote pair of throw-away Dovecot servers (one side filled from
 // the corpus, the other empty), an optional delay proxy in front of the remote, a work directory holding the
 // config and state database, runs of a tool against them, and the identical-mail check afterwards.
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { type Corpus, loadCorpus } from '../test/helpers/corpus.js';
 import { type Dovecot, startDovecot } from '../test/helpers/dovecot.js';
 import { compareServers, type Difference, snapshotServer } from '../test/helpers/mail-compare.js';
@@ -46,6 +46,8 @@ export const NODE_STARTUP_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'] as
 function toolEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of NODE_STARTUP_VARIABLES) delete env[name];
+  // Our command's #! line (`env node`) then finds the Node running the benchmark.
+  env.PATH = [dirname(process.execPath), env.PATH].filter(Boolean).join(delimiter);
   return env;
 }
 
