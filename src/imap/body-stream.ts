@@ -1,13 +1,14 @@
 // Streamed FETCH bodies: the parser's body sink hands each awaited BODY[] literal to a queue the
 // consumer iterates, and reading from the server pauses while any consumer is too far behind.
 import type { BodySinkContext, LiteralSink } from '../protocol/parser.js';
+import { ChunkSource } from './chunk-source.js';
 
 /** A message body arriving from the server: exactly `size` bytes, in order. */
 export interface MessageBody {
   uid: number;
   size: number;
-  /** Iterate it once, to the end, or break out of the loop: an abandoned body stays buffered. */
-  chunks: AsyncIterable<Buffer>;
+  /** Read it once, to the end, or cancel it: an abandoned body stays buffered. */
+  chunks: ChunkSource;
 }
 
 /** Stops and restarts reading from the server (the transport's pause/resume). */
@@ -32,13 +33,15 @@ class SharedFlow {
   }
 }
 
-class BodyQueue implements LiteralSink, AsyncIterable<Buffer> {
+class BodyQueue extends ChunkSource implements LiteralSink {
   #chunks: Buffer[] = [];
   #buffered = 0;
   #ended = false;
   #error: Error | undefined;
   #abandoned = false;
   #behind = false;
+  /** What readable() returns while nothing is buffered; settled by the next write, end or failure. */
+  #arrival: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   /** Most bytes held at once: how well back-pressure worked. */
   peak = 0;
@@ -46,7 +49,9 @@ class BodyQueue implements LiteralSink, AsyncIterable<Buffer> {
   constructor(
     private readonly flow: SharedFlow,
     private readonly onFinish: () => void,
-  ) {}
+  ) {
+    super();
+  }
 
   write(chunk: Buffer): void {
     if (this.#abandoned) return;
@@ -73,30 +78,29 @@ class BodyQueue implements LiteralSink, AsyncIterable<Buffer> {
     this.#notify();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    return {
-      next: async () => {
-        for (;;) {
-          const chunk = this.#chunks.shift();
-          if (chunk !== undefined) {
-            this.#take(chunk.length);
-            return { value: chunk, done: false };
-          }
-          if (this.#error) throw this.#error;
-          if (this.#ended) return { value: undefined, done: true };
-          await new Promise<void>((resolve) => {
-            this.#wake = resolve;
-          });
-        }
-      },
-      return: async () => {
-        // The consumer stopped: drop what is buffered and what is still to come.
-        this.#abandoned = true;
-        this.#chunks = [];
-        this.#take(this.#buffered);
-        return { value: undefined, done: true };
-      },
-    };
+  read(): Buffer | null | undefined {
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) {
+      this.#take(chunk.length);
+      return chunk;
+    }
+    if (this.#error) throw this.#error;
+    return this.#ended ? undefined : null;
+  }
+
+  readable(): Promise<void> {
+    if (this.#chunks.length > 0 || this.#error || this.#ended) return Promise.resolve();
+    this.#arrival ??= new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+    return this.#arrival;
+  }
+
+  cancel(): void {
+    // The consumer stopped: drop what is buffered and what is still to come.
+    this.#abandoned = true;
+    this.#chunks = [];
+    this.#take(this.#buffered);
   }
 
   #take(bytes: number): void {
@@ -109,6 +113,7 @@ class BodyQueue implements LiteralSink, AsyncIterable<Buffer> {
 
   #notify(): void {
     const wake = this.#wake;
+    this.#arrival = undefined;
     this.#wake = undefined;
     wake?.();
   }

@@ -4,6 +4,7 @@
 
 import type { SessionWriter } from '../session/types.js';
 import type { Transport } from '../transport/transport.js';
+import { ChunkSource } from './chunk-source.js';
 
 /** Gathered bytes beyond this are written at once. */
 const GATHER_LIMIT = 64 * 1024;
@@ -52,14 +53,27 @@ export class TransportWriter implements SessionWriter {
    * promised: the literal is then broken on the wire and the session closes the connection.
    */
   async writeStream(body: AsyncIterable<Buffer>, size: number): Promise<void> {
+    const source = ChunkSource.of(body);
     let written = 0;
-    for await (const chunk of body) {
-      if (this.#closed) throw new Error('the connection closed while writing a literal');
-      written += chunk.length;
-      if (written > size) throw new Error(`streamed literal is longer than its declared ${size} bytes`);
-      // Gathered like command text: a turn's small bodies leave in one system call.
-      this.write(chunk);
-      if (this.#full) await this.drain();
+    try {
+      for (;;) {
+        // What has arrived is written without awaiting anything: a promise only for a wait.
+        const chunk = source.read();
+        if (chunk === undefined) break;
+        if (chunk === null) {
+          await source.readable();
+          continue;
+        }
+        if (this.#closed) throw new Error('the connection closed while writing a literal');
+        written += chunk.length;
+        if (written > size) throw new Error(`streamed literal is longer than its declared ${size} bytes`);
+        // Gathered like command text: a turn's small bodies leave in one system call.
+        this.write(chunk);
+        if (this.#full) await this.drain();
+      }
+    } catch (error) {
+      source.cancel();
+      throw error;
     }
     if (written !== size) {
       throw new Error(`streamed literal ended after ${written} of its declared ${size} bytes`);

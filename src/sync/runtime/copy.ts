@@ -3,6 +3,7 @@
 // with a bounded read-ahead so memory does not grow with the mailbox. Every APPEND is journaled,
 // with its copies' identities, before its last byte leaves, and committed (mapping + journal
 // cleared) in one transaction after APPENDUID.
+import { ChunkSource } from '../../imap/chunk-source.js';
 import { type ImapConnection, ImapConnectionError, type MessageBody } from '../../imap/connection.js';
 import { formatSequenceSet } from '../../protocol/sequence-set.js';
 import type { FetchAttributes, SequenceRanges } from '../../protocol/types.js';
@@ -80,24 +81,42 @@ export async function listMessages(
  * One body on its way into the APPEND, read for its identity. `beforeLastByte` runs before the
  * last chunk is handed on: the server cannot commit the APPEND before it has that chunk.
  */
-async function* streamed(
-  body: MessageBody,
-  message: MessageInfo,
-  identity: IdentityReader,
-  side: Side,
-  beforeLastByte: (() => void) | undefined,
-): AsyncGenerator<Buffer> {
-  if (body.size !== message.size) {
-    throw new Error(
-      `${side} UID ${message.uid}: BODY[] is ${body.size} bytes but RFC822.SIZE said ${message.size}`,
-    );
+class StreamedBody extends ChunkSource {
+  #left: number;
+
+  constructor(
+    private readonly body: MessageBody,
+    private readonly message: MessageInfo,
+    private readonly identity: IdentityReader,
+    private readonly side: Side,
+    private readonly beforeLastByte: (() => void) | undefined,
+  ) {
+    super();
+    this.#left = body.size;
   }
-  let left = body.size;
-  for await (const chunk of body.chunks) {
-    identity.update(chunk);
-    left -= chunk.length;
-    if (left === 0) beforeLastByte?.();
-    yield chunk;
+
+  read(): Buffer | null | undefined {
+    // Checked when the APPEND starts writing it, as the command's failure.
+    if (this.body.size !== this.message.size) {
+      throw new Error(
+        `${this.side} UID ${this.message.uid}: BODY[] is ${this.body.size} bytes but RFC822.SIZE said ${this.message.size}`,
+      );
+    }
+    const chunk = this.body.chunks.read();
+    if (chunk) {
+      this.identity.update(chunk);
+      this.#left -= chunk.length;
+      if (this.#left === 0) this.beforeLastByte?.();
+    }
+    return chunk;
+  }
+
+  readable(): Promise<void> {
+    return this.body.chunks.readable();
+  }
+
+  cancel(): void {
+    this.body.chunks.cancel();
   }
 }
 
@@ -221,7 +240,13 @@ async function appendBatch(
     flags: m.flags,
     internalDate: m.internalDate,
     size: m.size,
-    body: streamed(bodies[k]!, m, readers[k]!, source, k === batch.length - 1 ? recordIdentities : undefined),
+    body: new StreamedBody(
+      bodies[k]!,
+      m,
+      readers[k]!,
+      source,
+      k === batch.length - 1 ? recordIdentities : undefined,
+    ),
   }));
   const tracker = work.trackers[target];
   tracker.expectAppends(batch.length);
