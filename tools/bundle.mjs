@@ -45,19 +45,9 @@ async function bundle(entry, outfile, banner = '') {
   return Object.keys(metafile.inputs);
 }
 
-/**
- * V8's heap sizing for a process that streams mail: by default the young generation grows to
- * 3 × 16 MiB and the old one to up to 4 × its live data before a full collection, and the Buffers
- * promoted meanwhile keep their 64 KiB socket reads alive: a 185 MiB initial sync peaked at
- * 130-150 MiB, mostly garbage. A 2 MiB semi-space, an 8 MiB first old-generation limit and a 1.5
- * growth factor (starting points and ratios, not caps) keep it under 92 MiB for ~5-10% more time
- * on an uncompressed copy (docs/performance.md, Memory).
- */
-const NODE_FLAGS = '--max-semi-space-size=2 --initial-old-space-size=8 --heap-growing-percent=50';
-
 const inputs = [
   ...(await bundle('dist/src/cli/main.js', 'program.cjs')),
-  ...(await bundle('dist/src/cli/launcher.js', 'interimap.cjs', `#!/usr/bin/env -S node ${NODE_FLAGS}\n`)),
+  ...(await bundle('dist/src/cli/launcher.js', 'interimap.cjs', '#!/usr/bin/env node\n')),
 ];
 chmodSync(join(out, 'interimap.cjs'), 0o755);
 // The program is run by the launcher, never as a command: its #! line goes, the build's digest comes first.

@@ -32,13 +32,9 @@ export interface MessageInfo {
 
 const META_ITEMS = ['UID', 'MODSEQ', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE'];
 const MESSAGE_ID_ITEM = 'BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]';
-/**
- * One MULTIAPPEND holds at most this many messages or bytes (RFC 3502 is all-or-nothing). The bytes
- * bound memory: each lane reads at most READ_AHEAD_BATCHES batches ahead. 2 MiB copies as fast as
- * 4 MiB did (docs/performance.md, Memory).
- */
+/** One MULTIAPPEND holds at most this many messages or bytes (RFC 3502 is all-or-nothing). */
 const BATCH_MESSAGES = 200;
-const BATCH_BYTES = 2 << 20;
+const BATCH_BYTES = 4 << 20;
 /** Batches whose bodies are read before the earliest of them is sent: bounds memory (×BATCH_BYTES). */
 const READ_AHEAD_BATCHES = 2;
 /** Bodies this large can fill their stream queue and pause their connection (src/imap/body-stream.ts). */
