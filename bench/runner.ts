@@ -25,7 +25,7 @@ export const TOOLS: Record<Tool['name'], Tool> = {
   perl: { name: 'perl', argv: (config) => ['/usr/bin/interimap', `--config=${config}`] },
   ours: {
     name: 'ours',
-    // Run as installed, by its #! line: the Node options there are part of the tool.
+    // Run as installed, by its #! line.
     argv: (config) => [OUR_CLI, `--config=${config}`],
   },
   raw: { name: 'raw', argv: (config) => [process.execPath, RAW_COPY, `--config=${config}`] },

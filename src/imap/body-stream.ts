@@ -1,5 +1,6 @@
 // Streamed FETCH bodies: the parser's body sink hands each awaited BODY[] literal to a queue the
-// consumer iterates, and reading from the server pauses while any consumer is too far behind.
+// consumer reads (a ChunkSource), and reading from the server pauses while any consumer is too far
+// behind.
 import type { BodySinkContext, LiteralSink } from '../protocol/parser.js';
 import { ChunkSource } from './chunk-source.js';
 
