@@ -59,6 +59,10 @@ export class Servers {
 
   async #openLazily(lane: number): Promise<Lane<ImapConnection>> {
     const lanes = this.ctx.lanes;
+    // Spawning a tunnel holds the process for a few ms (fork and exec): the open lanes' commands
+    // of this turn, such as the SELECT of the mailbox that made another lane worth opening, are
+    // on their way to the servers first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const pair = await this.#openPair(lane);
     // closeAll() ran meanwhile: this pair belongs to no run any more.
     if (this.ctx.lanes !== lanes) {
