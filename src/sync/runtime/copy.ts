@@ -82,9 +82,7 @@ class StreamedBody extends ChunkSource {
 
   constructor(
     private readonly body: MessageBody,
-    private readonly message: MessageInfo,
     private readonly identity: IdentityReader,
-    private readonly side: Side,
     private readonly beforeLastByte: (() => void) | undefined,
   ) {
     super();
@@ -92,12 +90,6 @@ class StreamedBody extends ChunkSource {
   }
 
   read(): Buffer | null | undefined {
-    // Checked when the APPEND starts writing it, as the command's failure.
-    if (this.body.size !== this.message.size) {
-      throw new Error(
-        `${this.side} UID ${this.message.uid}: BODY[] is ${this.body.size} bytes but RFC822.SIZE said ${this.message.size}`,
-      );
-    }
     const chunk = this.body.chunks.read();
     if (chunk) {
       this.identity.update(chunk);
@@ -200,8 +192,9 @@ function unreadable(reason: unknown, side: Side, message: MessageInfo): unknown 
 /**
  * One journaled MULTIAPPEND, queued once every body it streams is arriving: the other
  * direction's APPEND may hold the source connection's writer until our target has answered it,
- * so a body requested later could wait on us forever; and a message expunged meanwhile fails the
- * step here, with the target connection intact, instead of breaking a literal halfway.
+ * so a body requested later could wait on us forever; and a message expunged meanwhile, or a body
+ * whose size is not the RFC822.SIZE listed, fails the step here, with the target connection
+ * intact, instead of breaking a literal halfway.
  */
 async function appendBatch(
   store: StateStore,
@@ -214,10 +207,25 @@ async function appendBatch(
 ): Promise<BatchAppend> {
   const target = otherSide(source);
   const settled = await Promise.allSettled(bodiesFor(work, source, batch));
-  const bodies = settled.map((result, k) => {
-    if (result.status === 'rejected') throw unreadable(result.reason, source, batch[k]!);
-    return result.value;
+  const bodies: MessageBody[] = [];
+  let failure: unknown;
+  settled.forEach((result, k) => {
+    const m = batch[k]!;
+    if (result.status === 'rejected') failure ??= unreadable(result.reason, source, m);
+    else {
+      bodies.push(result.value);
+      if (result.value.size !== m.size)
+        failure ??= {
+          kind: 'server',
+          message: `${source} UID ${m.uid}: BODY[] is ${result.value.size} bytes but RFC822.SIZE said ${m.size}`,
+        };
+    }
   });
+  if (failure !== undefined) {
+    // Those that did come are dropped: a body left unread would keep its connection paused.
+    for (const body of bodies) body.chunks.cancel();
+    throw failure;
+  }
   const readers = batch.map((m) => identities.start(m.size, m.internalDate));
   let allStreamed!: () => void;
   const streamedAll = new Promise<void>((resolve) => {
@@ -236,13 +244,7 @@ async function appendBatch(
     flags: m.flags,
     internalDate: m.internalDate,
     size: m.size,
-    body: new StreamedBody(
-      bodies[k]!,
-      m,
-      readers[k]!,
-      source,
-      k === batch.length - 1 ? recordIdentities : undefined,
-    ),
+    body: new StreamedBody(bodies[k]!, readers[k]!, k === batch.length - 1 ? recordIdentities : undefined),
   }));
   const tracker = work.trackers[target];
   tracker.expectAppends(batch.length);
