@@ -1,6 +1,5 @@
 // Runs a sync tool once and measures it: wall time (monotonic clock), CPU of the tool alone (cgroup v1
-// cpuacct: tunnel servers are moved to a sibling group, so their CPU is not counted) and peak RSS
-// (GNU time's %M). Also writes the INI config both tools read, and medians over several runs.
+// cpuacct: tunnel servers are moved to a sibling group, counted apart) and peak RSS (GNU time's %M). Also writes the INI config both tools read, and medians over several runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +33,8 @@ export const TOOLS: Record<Tool['name'], Tool> = {
 export interface Measurement {
   wallSeconds: number;
   cpuSeconds: number;
+  /** CPU of the tunnel servers the run spawned (undefined without cgroup accounting). */
+  serverCpuSeconds?: number;
   maxRssKiB: number;
   exitCode: number;
   /** First lines of the tool's standard error (for failure reports). */
@@ -77,6 +78,10 @@ export class CpuAccounting {
     return BigInt(readFileSync(join(this.toolGroup, 'cpuacct.usage'), 'utf8').trim());
   }
 
+  serverNanoseconds(): bigint {
+    return BigInt(readFileSync(join(this.serverGroup, 'cpuacct.usage'), 'utf8').trim());
+  }
+
   /** Removes the groups (they must be empty: every measured process has exited). */
   remove(): void {
     for (const dir of [this.toolGroup, this.serverGroup, this.root]) {
@@ -102,6 +107,7 @@ export async function measure(
     : timed;
   rmSync(timeFile, { force: true });
   const cpuBefore = options.cpu?.toolNanoseconds() ?? 0n;
+  const serverCpuBefore = options.cpu?.serverNanoseconds() ?? 0n;
   const started = process.hrtime.bigint();
   const { exitCode, stderr } = await new Promise<{ exitCode: number; stderr: string }>((done, fail) => {
     // Its own process group, so a hung tool is killed together with its tunnel servers.
@@ -133,12 +139,22 @@ export async function measure(
     ? [Number(figures[2]), Number(figures[3]), Number(figures[4])]
     : [NaN, NaN, 0];
   const cpuSeconds = options.cpu ? Number(options.cpu.toolNanoseconds() - cpuBefore) / 1e9 : user + sys;
+  const serverCpuSeconds = options.cpu
+    ? Number(options.cpu.serverNanoseconds() - serverCpuBefore) / 1e9
+    : undefined;
   // GNU time prints "Command exited with non-zero status N" before its own line: drop it.
   const toolStderr = stderr
     .split('\n')
     .filter((line) => !line.startsWith('Command exited with non-zero status') && line.trim() !== '')
     .join('\n');
-  return { wallSeconds, cpuSeconds, maxRssKiB: rss, exitCode, stderr: toolStderr };
+  return {
+    wallSeconds,
+    cpuSeconds,
+    ...(serverCpuSeconds !== undefined && { serverCpuSeconds }),
+    maxRssKiB: rss,
+    exitCode,
+    stderr: toolStderr,
+  };
 }
 
 export type Endpoint =

@@ -57,6 +57,7 @@ function formatTable(rows: Row[]): string {
     'wall (median)',
     'wall min–max',
     'CPU',
+    'server CPU',
     'peak RSS',
     'bursts',
     'perl/ours',
@@ -69,6 +70,8 @@ function formatTable(rows: Row[]): string {
     const runs = row.outcome.runs;
     const walls = runs.map((r) => r.wallSeconds);
     const bursts = runs.map((r) => r.bursts).filter((b): b is number => b !== undefined);
+    // Tunnel servers only: a proxied remote is a daemon outside the accounting.
+    const serverCpu = runs.map((r) => r.serverCpuSeconds).filter((s): s is number => s !== undefined);
     const perl = medianWall(rows.find((r) => r.scenario === row.scenario && r.tool.name === 'perl'));
     const ratio =
       row.tool.name === 'ours' && perl !== undefined ? `${(perl / medianWall(row)!).toFixed(2)}×` : '';
@@ -78,6 +81,7 @@ function formatTable(rows: Row[]): string {
       seconds(medianWall(row)!),
       walls.length > 1 ? `${Math.min(...walls).toFixed(2)}–${Math.max(...walls).toFixed(2)}` : '',
       seconds(median(runs.map((r) => r.cpuSeconds))),
+      serverCpu.length > 0 && runs[0]!.bursts === undefined ? seconds(median(serverCpu)) : '',
       mebibytes(Math.max(...runs.map((r) => r.maxRssKiB))),
       bursts.length > 0 ? String(median(bursts)) : '',
       ratio,
