@@ -1,0 +1,217 @@
+// The inflating half of COMPRESS=DEFLATE (RFC 4978): raw deflate (RFC 1951) from the server, one
+// stream for the connection's lifetime, inflated as each chunk arrives, with pause and resume.
+//
+// Why not zlib's InflateRaw stream alone: each chunk written to it is a round trip to the thread
+// pool and back through the stream's callbacks, for a few microseconds of actual inflating when the
+// chunk is a small server response. On the loopback incremental sync that bookkeeping (and the
+// context switches it causes) cost ~10% of the run's wall time. Node's synchronous zlib functions
+// cannot help: each call is a fresh stream. So ChunkInflater drives a persistent zlib stream's
+// native handle synchronously, as those functions do internally; on a Node without that handle the
+// stream is used as before.
+import { constants, createInflateRaw, type InflateRaw } from 'node:zlib';
+
+/** What the transport needs of the inflating side. */
+export interface Inflation {
+  write(chunk: Buffer): void;
+  /** No output is delivered until resume(). */
+  pause(): void;
+  resume(): void;
+  /** Calls `done` once everything written has been delivered (or at once if destroyed). */
+  end(done: () => void): void;
+  destroy(): void;
+}
+
+/**
+ * Inflates into `deliver`, in pieces of at most `pieceSize` bytes; corrupt input is reported once
+ * to `fail`. `via` is for tests: 'handle' (the default) falls back to 'stream' where unsupported.
+ */
+export function openInflation(
+  pieceSize: number,
+  deliver: (piece: Buffer) => void,
+  fail: (error: Error) => void,
+  via: 'handle' | 'stream' = 'handle',
+): Inflation {
+  const inflater = via === 'handle' ? ChunkInflater.create(pieceSize) : undefined;
+  return inflater
+    ? new HandleInflation(inflater, deliver, fail)
+    : new StreamInflation(pieceSize, deliver, fail);
+}
+
+/** On the calling thread; what a paused receiver has not taken yet waits in `held`. */
+class HandleInflation implements Inflation {
+  private held: Buffer[] = [];
+  private paused = false;
+  private failed = false;
+  private whenDelivered: (() => void) | undefined;
+
+  constructor(
+    private readonly inflater: ChunkInflater,
+    private readonly deliver: (piece: Buffer) => void,
+    private readonly fail: (error: Error) => void,
+  ) {}
+
+  write(chunk: Buffer): void {
+    if (this.failed) return;
+    let pieces: Buffer[];
+    try {
+      pieces = this.inflater.inflate(chunk);
+    } catch (error) {
+      this.failed = true;
+      this.fail(error as Error);
+      return;
+    }
+    this.held.push(...pieces);
+    this.flush();
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.flush();
+  }
+
+  end(done: () => void): void {
+    this.whenDelivered = done;
+    this.flush();
+  }
+
+  destroy(): void {
+    this.held = [];
+    this.inflater.close();
+    this.flush();
+  }
+
+  /** The receiver may pause while taking a piece: the rest then waits for resume(). */
+  private flush(): void {
+    while (this.held.length > 0 && !this.paused) this.deliver(this.held.shift()!);
+    if (this.held.length === 0 && this.whenDelivered) {
+      const done = this.whenDelivered;
+      this.whenDelivered = undefined;
+      done();
+    }
+  }
+}
+
+/** zlib's stream, inflating in the thread pool. */
+class StreamInflation implements Inflation {
+  private readonly stream: InflateRaw;
+
+  constructor(pieceSize: number, deliver: (piece: Buffer) => void, fail: (error: Error) => void) {
+    // Ending it at close must not demand a final deflate block: the server never sends one.
+    this.stream = createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH, chunkSize: pieceSize });
+    this.stream.on('data', deliver);
+    this.stream.on('error', fail);
+  }
+
+  write(chunk: Buffer): void {
+    this.stream.write(chunk);
+  }
+
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
+  }
+
+  end(done: () => void): void {
+    // Inflation runs off the main thread: the last chunks may still be in flight.
+    this.stream.once('close', done);
+    this.stream.end();
+  }
+
+  destroy(): void {
+    this.stream.destroy();
+  }
+}
+
+/** The native zlib handle of a Node zlib stream (Node 10 and later), as its synchronous functions use it. */
+interface ZlibHandle {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inputOffset: number,
+    inputLength: number,
+    output: Uint8Array,
+    outputOffset: number,
+    outputLength: number,
+  ): void;
+}
+
+interface StreamInternals {
+  _handle?: ZlibHandle;
+  /** After each write: [output bytes still free, input bytes not consumed]. */
+  _writeState?: Uint32Array;
+}
+
+/** A persistent raw inflate stream driven synchronously through its native handle. */
+export class ChunkInflater {
+  #output: Buffer;
+  #outputOffset = 0;
+
+  private constructor(
+    private readonly stream: InflateRaw,
+    private readonly handle: ZlibHandle,
+    private readonly state: Uint32Array,
+    private readonly pieceSize: number,
+  ) {
+    this.#output = Buffer.allocUnsafe(pieceSize);
+    // A corrupt stream fails the handle, which destroys the stream with the error: read from
+    // `errored` right after the write, never emitted unhandled.
+    stream.on('error', () => {});
+  }
+
+  /** Output comes in pieces of at most `pieceSize` bytes; undefined when this Node lacks the handle. */
+  static create(pieceSize: number): ChunkInflater | undefined {
+    const stream = createInflateRaw();
+    const { _handle: handle, _writeState: state } = stream as unknown as StreamInternals;
+    if (typeof handle?.writeSync !== 'function' || !(state instanceof Uint32Array)) {
+      stream.destroy();
+      return undefined;
+    }
+    return new ChunkInflater(stream, handle, state, pieceSize);
+  }
+
+  /** Everything `chunk` inflates to (Z_SYNC_FLUSH: nothing is held back); throws on corrupt data. */
+  inflate(chunk: Buffer): Buffer[] {
+    const pieces: Buffer[] = [];
+    let inputOffset = 0;
+    let inputLeft = chunk.length;
+    for (;;) {
+      const room = this.#output.length - this.#outputOffset;
+      this.handle.writeSync(
+        constants.Z_SYNC_FLUSH,
+        chunk,
+        inputOffset,
+        inputLeft,
+        this.#output,
+        this.#outputOffset,
+        room,
+      );
+      if (this.stream.errored) throw this.stream.errored;
+      const roomLeft = this.state[0]!;
+      const notConsumed = this.state[1]!;
+      const produced = room - roomLeft;
+      if (produced > 0) {
+        pieces.push(this.#output.subarray(this.#outputOffset, this.#outputOffset + produced));
+        this.#outputOffset += produced;
+      }
+      if (roomLeft === 0) {
+        this.#output = Buffer.allocUnsafe(this.pieceSize);
+        this.#outputOffset = 0;
+      }
+      // Output space left over means zlib took all the input it could use: the chunk is done.
+      if (roomLeft !== 0) return pieces;
+      inputOffset += inputLeft - notConsumed;
+      inputLeft = notConsumed;
+    }
+  }
+
+  close(): void {
+    this.stream.destroy();
+  }
+}
