@@ -228,7 +228,7 @@ export class StateStore {
 
   addMappings(idx: number, pairs: readonly UidPair[]): void {
     this.transaction(() => {
-      for (const pair of pairs) this.#insertMapping(idx, pair);
+      for (const pair of pairs) this.#insertMapping(idx, pair[0], pair[1]);
     });
   }
 
@@ -344,8 +344,12 @@ export class StateStore {
   ): void {
     const sql = this.#sql;
     this.transaction(() => {
-      for (const [source, dest] of appended) {
-        this.#insertMapping(idx, target === 'remote' ? [source, dest] : [dest, source]);
+      // Indexed, not destructured: once per copied message, and a pair's iterator allocates.
+      for (const pair of appended) {
+        const source = pair[0];
+        const dest = pair[1];
+        if (target === 'remote') this.#insertMapping(idx, source, dest);
+        else this.#insertMapping(idx, dest, source);
         sql.clearIntent.run(idx, target, source);
       }
       for (const source of alsoClear) sql.clearIntent.run(idx, target, source);
@@ -358,7 +362,7 @@ export class StateStore {
 
   // ---- helpers -----------------------------------------------------------------------------
 
-  #insertMapping(idx: number, [l, r]: UidPair): void {
+  #insertMapping(idx: number, l: number, r: number): void {
     this.#sql.insertMapping.run(idx, checkUid('local UID', l), checkUid('remote UID', r));
   }
 

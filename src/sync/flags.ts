@@ -6,11 +6,19 @@
  * same flags compare equal whatever order each server sent them in.
  */
 export function normalizeFlags(flags: Iterable<string>): string[] {
-  const kept = new Set<string>();
+  // Called for every message a FETCH lists or echoes: an insertion sort into a fresh array, with no
+  // Set, no sort() and no lower-cased copy of each flag (lists hold a handful of flags).
+  const result: string[] = [];
   for (const flag of flags) {
-    if (flag.toLowerCase() !== '\\recent') kept.add(flag);
+    if (flag.length === 7 && flag.toLowerCase() === '\\recent') continue;
+    let at = result.length;
+    while (at > 0 && result[at - 1]! > flag) at--;
+    if (at > 0 && result[at - 1] === flag) continue;
+    result.push(flag);
+    for (let k = result.length - 1; k > at; k--) result[k] = result[k - 1]!;
+    result[at] = flag;
   }
-  return [...kept].sort(compareCodeUnits);
+  return result;
 }
 
 /** A string key for a canonical flag list (flags are atoms, so a space cannot occur inside one). */

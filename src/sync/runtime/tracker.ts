@@ -10,8 +10,9 @@ import type {
 import type { FlagUpdate } from '../changes.js';
 import { flagsKey, normalizeFlags } from '../flags.js';
 
-export function* uidsOf(ranges: SequenceRanges): Generator<number> {
-  for (const [first, last] of ranges) for (let uid = first; uid <= last; uid++) yield uid;
+/** Every UID of `ranges`, in their order (plain loops: a generator allocates per UID). */
+function forEachUid(ranges: SequenceRanges, each: (uid: number) => void): void {
+  for (const range of ranges) for (let uid = range[0]; uid <= range[1]; uid++) each(uid);
 }
 
 export class SideTracker {
@@ -98,21 +99,17 @@ export class SideTracker {
         this.#absorbFetch(response.attributes);
         break;
       case 'VANISHED':
-        for (const uid of uidsOf(response.uids)) {
+        forEachUid(response.uids, (uid) => {
           if (this.#ownExpunges.has(uid)) this.#expunged.add(uid);
           else this.vanished.add(uid);
-        }
-        for (const uid of uidsOf(response.uids)) this.modified.delete(uid);
-        // RFC 7162 §3.2.10: a VANISHED without EARLIER, like EXPUNGE, shrinks the mailbox by
-        // one per UID (EARLIER ones report what was gone before). Shrinking too far only makes
-        // a later EXISTS look new: one more look, never a missed message.
-        if (!response.earlier && this.#othersCount !== undefined) {
-          for (const uid of uidsOf(response.uids)) {
-            if (this.#subtracted.has(uid)) continue;
-            this.#subtracted.add(uid);
-            this.#othersCount--;
-          }
-        }
+          this.modified.delete(uid);
+          // RFC 7162 §3.2.10: a VANISHED without EARLIER, like EXPUNGE, shrinks the mailbox by
+          // one per UID (EARLIER ones report what was gone before). Shrinking too far only makes
+          // a later EXISTS look new: one more look, never a missed message.
+          if (response.earlier || this.#othersCount === undefined || this.#subtracted.has(uid)) return;
+          this.#subtracted.add(uid);
+          this.#othersCount--;
+        });
         break;
       case 'EXISTS':
         // Our APPENDs' own EXISTS (RFC 3501 §6.3.11) are no new mail: a second new-message
@@ -157,5 +154,7 @@ export class SideTracker {
 
 /** The UIDs of a SequenceRanges value as a sorted array. */
 export function uidArray(ranges: SequenceRanges): number[] {
-  return [...uidsOf(normalizeSequenceRanges(ranges))];
+  const uids: number[] = [];
+  forEachUid(normalizeSequenceRanges(ranges), (uid) => uids.push(uid));
+  return uids;
 }
