@@ -271,9 +271,9 @@ export class ImapConnection {
     const uidSet = formatSequenceSet(uids);
     this.commands.uidFetch(uidSet, ['UID', 'BODY.PEEK[]']).then(
       () => {
-        awaited.forEach((one, k) =>
-          one.settle(() => new Error(`${this.name}: UID ${uids[k]}: the server sent no body`)),
-        );
+        awaited.forEach((one, k) => {
+          one.settle(() => new Error(`${this.name}: UID ${uids[k]}: the server sent no body`));
+        });
       },
       (error: Error) => {
         for (const one of awaited) one.settle(() => error);

@@ -16,7 +16,18 @@ test('unionFlags is canonical and never holds \\Recent', () => {
 });
 
 test('normalizeFlags equals a sort of the distinct flags, for lists in any order and of any length', () => {
-  const pool = ['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft', '$Junk', '$label1', 'Ä', 'a', 'B'];
+  const pool = [
+    '\\Seen',
+    '\\Answered',
+    '\\Flagged',
+    '\\Deleted',
+    '\\Draft',
+    '$Junk',
+    '$label1',
+    'Ä',
+    'a',
+    'B',
+  ];
   let seed = 1;
   const next = (n: number) => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
