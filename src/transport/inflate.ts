@@ -2,12 +2,12 @@
 // stream for the connection's lifetime, inflated as each chunk arrives, with pause and resume.
 //
 // Why not zlib's InflateRaw stream alone: each chunk written to it is a round trip to the thread
-// pool and back through the stream's callbacks, for a few microseconds of actual inflating when the
-// chunk is a small server response. On the loopback incremental sync that bookkeeping (and the
-// context switches it causes) cost ~10% of the run's wall time. Node's synchronous zlib functions
-// cannot help: each call is a fresh stream. So ChunkInflater drives a persistent zlib stream's
-// native handle synchronously, as those functions do internally; on a Node without that handle the
-// stream is used as before.
+// pool and back through the stream's callbacks. On the compressed initial sync (bench scenario 1)
+// that bookkeeping cost 0.1-0.3 s of CPU. Node's synchronous zlib functions cannot help: each call
+// is a fresh stream. So ChunkInflater drives a persistent zlib stream's native handle
+// synchronously, as those functions do internally, one output piece at a time: a paused receiver
+// stops the inflating too, so a small chunk that inflates to megabytes (a deflate "bomb") is never
+// inflated ahead of its reader. On a Node without that handle the stream is used as before.
 import { constants, createInflateRaw, type InflateRaw } from 'node:zlib';
 
 /** What the transport needs of the inflating side. */
@@ -37,9 +37,8 @@ export function openInflation(
     : new StreamInflation(pieceSize, deliver, fail);
 }
 
-/** On the calling thread; what a paused receiver has not taken yet waits in `held`. */
+/** On the calling thread, a piece at a time while the receiver takes them. */
 class HandleInflation implements Inflation {
-  private held: Buffer[] = [];
   private paused = false;
   private failed = false;
   private whenDelivered: (() => void) | undefined;
@@ -52,16 +51,8 @@ class HandleInflation implements Inflation {
 
   write(chunk: Buffer): void {
     if (this.failed) return;
-    let pieces: Buffer[];
-    try {
-      pieces = this.inflater.inflate(chunk);
-    } catch (error) {
-      this.failed = true;
-      this.fail(error as Error);
-      return;
-    }
-    this.held.push(...pieces);
-    this.flush();
+    this.inflater.feed(chunk);
+    this.pump();
   }
 
   pause(): void {
@@ -70,24 +61,35 @@ class HandleInflation implements Inflation {
 
   resume(): void {
     this.paused = false;
-    this.flush();
+    this.pump();
   }
 
   end(done: () => void): void {
     this.whenDelivered = done;
-    this.flush();
+    this.pump();
   }
 
   destroy(): void {
-    this.held = [];
+    this.failed = true;
     this.inflater.close();
-    this.flush();
+    this.pump();
   }
 
-  /** The receiver may pause while taking a piece: the rest then waits for resume(). */
-  private flush(): void {
-    while (this.held.length > 0 && !this.paused) this.deliver(this.held.shift()!);
-    if (this.held.length === 0 && this.whenDelivered) {
+  /** The receiver may pause while taking a piece: the rest of the input then waits for resume(). */
+  private pump(): void {
+    while (!this.paused && !this.failed) {
+      let piece: Buffer | undefined;
+      try {
+        piece = this.inflater.next();
+      } catch (error) {
+        this.failed = true;
+        this.fail(error as Error);
+        break;
+      }
+      if (piece === undefined) break;
+      this.deliver(piece);
+    }
+    if (this.whenDelivered && (this.failed || (!this.paused && this.inflater.idle))) {
       const done = this.whenDelivered;
       this.whenDelivered = undefined;
       done();
@@ -150,6 +152,9 @@ interface StreamInternals {
 
 /** A persistent raw inflate stream driven synchronously through its native handle. */
 export class ChunkInflater {
+  /** Input fed and not yet used up; the first chunk from #inputOffset. */
+  #input: Buffer[] = [];
+  #inputOffset = 0;
   #output: Buffer;
   #outputOffset = 0;
 
@@ -176,17 +181,28 @@ export class ChunkInflater {
     return new ChunkInflater(stream, handle, state, pieceSize);
   }
 
-  /** Everything `chunk` inflates to (Z_SYNC_FLUSH: nothing is held back); throws on corrupt data. */
-  inflate(chunk: Buffer): Buffer[] {
-    const pieces: Buffer[] = [];
-    let inputOffset = 0;
-    let inputLeft = chunk.length;
-    for (;;) {
+  /** Every byte fed so far has been inflated and handed out. */
+  get idle(): boolean {
+    return this.#input.length === 0;
+  }
+
+  feed(chunk: Buffer): void {
+    if (chunk.length > 0) this.#input.push(chunk);
+  }
+
+  /**
+   * The next piece of output (Z_SYNC_FLUSH: nothing is held back once the input is used up), or
+   * undefined when the input fed so far gives no more; throws on corrupt data.
+   */
+  next(): Buffer | undefined {
+    while (this.#input.length > 0) {
+      const chunk = this.#input[0]!;
+      const inputLeft = chunk.length - this.#inputOffset;
       const room = this.#output.length - this.#outputOffset;
       this.handle.writeSync(
         constants.Z_SYNC_FLUSH,
         chunk,
-        inputOffset,
+        this.#inputOffset,
         inputLeft,
         this.#output,
         this.#outputOffset,
@@ -194,24 +210,27 @@ export class ChunkInflater {
       );
       if (this.stream.errored) throw this.stream.errored;
       const roomLeft = this.state[0]!;
-      const notConsumed = this.state[1]!;
+      this.#inputOffset += inputLeft - this.state[1]!;
       const produced = room - roomLeft;
-      if (produced > 0) {
-        pieces.push(this.#output.subarray(this.#outputOffset, this.#outputOffset + produced));
-        this.#outputOffset += produced;
-      }
+      const piece =
+        produced > 0 ? this.#output.subarray(this.#outputOffset, this.#outputOffset + produced) : undefined;
+      this.#outputOffset += produced;
       if (roomLeft === 0) {
+        // A full output buffer: zlib may hold more for this input, so the chunk stays.
         this.#output = Buffer.allocUnsafe(this.pieceSize);
         this.#outputOffset = 0;
+      } else {
+        // Room left over means zlib took all the input it could use: the chunk is done.
+        this.#input.shift();
+        this.#inputOffset = 0;
       }
-      // Output space left over means zlib took all the input it could use: the chunk is done.
-      if (roomLeft !== 0) return pieces;
-      inputOffset += inputLeft - notConsumed;
-      inputLeft = notConsumed;
+      if (piece !== undefined) return piece;
     }
+    return undefined;
   }
 
   close(): void {
+    this.#input = [];
     this.stream.destroy();
   }
 }

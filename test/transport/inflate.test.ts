@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { constants, deflateRawSync } from 'node:zlib';
+import { constants, createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { type Inflation, openInflation } from '../../src/transport/inflate.js';
 
 const PIECE = 64 * 1024;
@@ -35,6 +35,18 @@ function chunks(data: Buffer): Buffer[] {
     at += size;
   }
   return result;
+}
+
+/** `mib` MiB of zeros as one raw deflate stream ending on a sync flush, made without holding them. */
+async function zerosDeflated(mib: number): Promise<Buffer> {
+  const deflater = createDeflateRaw();
+  const out: Buffer[] = [];
+  deflater.on('data', (chunk: Buffer) => out.push(chunk));
+  const zeros = Buffer.alloc(1 << 20);
+  for (let i = 0; i < mib; i++) deflater.write(zeros);
+  await new Promise<void>((done) => deflater.flush(constants.Z_SYNC_FLUSH, () => done()));
+  deflater.destroy();
+  return Buffer.concat(out);
 }
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -83,6 +95,35 @@ for (const via of ['handle', 'stream'] as const) {
       await until(() => ended);
       assert.equal(ended, true);
       assert.equal(sha(Buffer.concat(pieces)), sha(plain));
+    });
+
+    test('a small chunk that inflates to 64 MiB is not inflated ahead of a paused receiver', async () => {
+      const bomb = await zerosDeflated(64);
+      assert.ok(bomb.length < 128 * 1024, 'the whole bomb is one or two socket reads');
+      let delivered = 0;
+      let inflation!: Inflation;
+      inflation = openInflation(
+        PIECE,
+        (p) => {
+          delivered += p.length;
+          if (delivered === p.length) inflation.pause();
+        },
+        assert.fail,
+        via,
+      );
+      const before = process.memoryUsage().arrayBuffers;
+      inflation.write(bomb);
+      await until(() => delivered > 0);
+      for (let i = 0; i < 20; i++) await turn();
+      const held = process.memoryUsage().arrayBuffers - before;
+      assert.ok(held < 8 << 20, `${held} bytes held while paused`);
+      let ended = false;
+      inflation.resume();
+      inflation.end(() => {
+        ended = true;
+      });
+      await until(() => ended);
+      assert.equal(delivered, 64 << 20);
     });
 
     test('corrupt input is reported once, as an error', async () => {
