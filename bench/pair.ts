@@ -121,7 +121,11 @@ export class ServerPair {
       workDir: this.workDir,
       ...(this.cpu && { cpu: this.cpu }),
     });
-    if (viaProxy) result.bursts = this.proxy!.bursts();
+    if (viaProxy) {
+      result.bursts = this.proxy!.bursts();
+      // The proxied remote is a daemon outside the accounting: the local side alone would mislead.
+      delete result.serverCpuSeconds;
+    }
     return result;
   }
 

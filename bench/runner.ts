@@ -1,5 +1,6 @@
 // Runs a sync tool once and measures it: wall time (monotonic clock), CPU of the tool alone (cgroup v1
-// cpuacct: tunnel servers are moved to a sibling group, counted apart) and peak RSS (GNU time's %M). Also writes the INI config both tools read, and medians over several runs.
+// cpuacct: tunnel servers are moved to a sibling group, counted apart) and peak RSS (GNU time's
+// %M). Also writes the INI config both tools read, and medians over several runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -70,7 +70,6 @@ function formatTable(rows: Row[]): string {
     const runs = row.outcome.runs;
     const walls = runs.map((r) => r.wallSeconds);
     const bursts = runs.map((r) => r.bursts).filter((b): b is number => b !== undefined);
-    // Tunnel servers only: a proxied remote is a daemon outside the accounting.
     const serverCpu = runs.map((r) => r.serverCpuSeconds).filter((s): s is number => s !== undefined);
     const perl = medianWall(rows.find((r) => r.scenario === row.scenario && r.tool.name === 'perl'));
     const ratio =
@@ -81,7 +80,7 @@ function formatTable(rows: Row[]): string {
       seconds(medianWall(row)!),
       walls.length > 1 ? `${Math.min(...walls).toFixed(2)}–${Math.max(...walls).toFixed(2)}` : '',
       seconds(median(runs.map((r) => r.cpuSeconds))),
-      serverCpu.length > 0 && runs[0]!.bursts === undefined ? seconds(median(serverCpu)) : '',
+      serverCpu.length > 0 ? seconds(median(serverCpu)) : '',
       mebibytes(Math.max(...runs.map((r) => r.maxRssKiB))),
       bursts.length > 0 ? String(median(bursts)) : '',
       ratio,

@@ -40,7 +40,8 @@ export function openInflation(
 /** On the calling thread, a piece at a time while the receiver takes them. */
 class HandleInflation implements Inflation {
   private paused = false;
-  private failed = false;
+  /** Corrupt input or destroyed: nothing more is inflated or delivered. */
+  private stopped = false;
   private whenDelivered: (() => void) | undefined;
 
   constructor(
@@ -50,7 +51,7 @@ class HandleInflation implements Inflation {
   ) {}
 
   write(chunk: Buffer): void {
-    if (this.failed) return;
+    if (this.stopped) return;
     this.inflater.feed(chunk);
     this.pump();
   }
@@ -70,26 +71,26 @@ class HandleInflation implements Inflation {
   }
 
   destroy(): void {
-    this.failed = true;
+    this.stopped = true;
     this.inflater.close();
     this.pump();
   }
 
   /** The receiver may pause while taking a piece: the rest of the input then waits for resume(). */
   private pump(): void {
-    while (!this.paused && !this.failed) {
+    while (!this.paused && !this.stopped) {
       let piece: Buffer | undefined;
       try {
         piece = this.inflater.next();
       } catch (error) {
-        this.failed = true;
+        this.stopped = true;
         this.fail(error as Error);
         break;
       }
       if (piece === undefined) break;
       this.deliver(piece);
     }
-    if (this.whenDelivered && (this.failed || (!this.paused && this.inflater.idle))) {
+    if (this.whenDelivered && (this.stopped || (!this.paused && this.inflater.idle))) {
       const done = this.whenDelivered;
       this.whenDelivered = undefined;
       done();
