@@ -1,6 +1,6 @@
 // The connection state chart: from opening the transport through greeting, STARTTLS,
-// authentication, capability checks, COMPRESS and ENABLE QRESYNC, to selecting, idling, logging
-// out and `closed` (final, with a typed reason). Every effect is an actor or action the runtime provides.
+// authentication, capability checks and ENABLE QRESYNC, to COMPRESS (asked for before the first
+// SELECT), selecting, idling, logging out and `closed` (final, with a typed reason). Every effect is an actor or action the runtime provides.
 import { and, assign, emit, fromPromise, not, setup } from 'xstate';
 import type { AuthRequest, Mechanism, SelectOptions, SelectResult } from '../src/session/commands.js';
 import type { CloseReason } from '../src/session/errors.js';
@@ -13,7 +13,7 @@ export interface ConnectionInput {
   /** SASL mechanisms by preference; LOGIN means the LOGIN command. Default: PLAIN LOGIN. */
   auth?: string[];
   credentials?: { username: string; password: string };
-  /** Ask for COMPRESS=DEFLATE when the server advertises it. */
+  /** Run COMPRESS=DEFLATE, when asked to (connection.compress), if the server advertises it. */
   compress: boolean;
 }
 
@@ -35,6 +35,8 @@ interface ConnectionContext {
   auth: string[];
   credentials: { username: string; password: string } | undefined;
   compress: boolean;
+  /** COMPRESS=DEFLATE is on: everything after its OK is deflated both ways (RFC 4978 §3). */
+  compressed: boolean;
   /** null when unknown and to be asked for (RFC 3501 §7.2.1: may change after STARTTLS and auth). */
   capabilities: string[] | null;
   tlsActive: boolean;
@@ -53,6 +55,7 @@ export type ConnectionEvent =
   | { type: 'tunnel.exited'; detail: string }
   | { type: 'connection.select'; request: SelectRequest }
   | { type: 'connection.idle' }
+  | { type: 'connection.compress' }
   | { type: 'connection.done' }
   | { type: 'connection.unselect' }
   | { type: 'connection.logout' };
@@ -195,7 +198,9 @@ const chart = setup({
     hasCredentials: ({ context }) => context.credentials !== undefined,
     lacksRequiredCapability: ({ context }) => missingCapability(context.capabilities ?? []) !== undefined,
     wantsCompression: ({ context }) =>
-      context.compress && (context.capabilities?.includes('COMPRESS=DEFLATE') ?? false),
+      context.compress &&
+      !context.compressed &&
+      (context.capabilities?.includes('COMPRESS=DEFLATE') ?? false),
     qresyncEnabled: (_, enabled: string[]) => enabled.includes('QRESYNC'),
     isSelected: ({ context }) => context.mailbox !== null,
     hasUnselect: ({ context }) => context.capabilities?.includes('UNSELECT') ?? false,
@@ -233,6 +238,7 @@ export const connectionMachine = chart.createMachine({
     auth: input.auth ?? [...DEFAULT_AUTH],
     credentials: input.credentials,
     compress: input.compress,
+    compressed: false,
     capabilities: null,
     tlsActive: false,
     mailbox: null,
@@ -367,16 +373,10 @@ export const connectionMachine = chart.createMachine({
                 (c) => `the server lacks the required capability ${missingCapability(c.capabilities ?? [])}`,
               ),
             },
-            { guard: 'wantsCompression', target: 'compressing' },
             { target: 'enabling' },
           ],
         },
         askingCapabilities,
-        compressing: {
-          meta: { label: 'COMPRESS DEFLATE' },
-          after: { commandTimeout: timeout },
-          invoke: { src: 'compress', onDone: 'enabling', onError: failed('COMPRESS failed', 'transport') },
-        },
         enabling: {
           meta: { label: 'ENABLE QRESYNC' },
           after: { commandTimeout: timeout },
@@ -402,6 +402,19 @@ export const connectionMachine = chart.createMachine({
           on: {
             'connection.select': { target: '#connection.selecting', actions: 'recordSelectRequest' },
             'connection.idle': '#connection.idle',
+            'connection.compress': { guard: 'wantsCompression', target: 'compressing' },
+          },
+        },
+        // Asked for by the runtime before its first SELECT, not run after authentication: a run
+        // with nothing to do only lists, and saves the round trip (the listing must be answered
+        // before COMPRESS, RFC 4978 §3) and the deflate streams at both ends.
+        compressing: {
+          meta: { label: 'COMPRESS DEFLATE' },
+          after: { commandTimeout: timeout },
+          invoke: {
+            src: 'compress',
+            onDone: { target: 'ready', actions: assign({ compressed: true }) },
+            onError: failed('COMPRESS failed', 'transport'),
           },
         },
       },

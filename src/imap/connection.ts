@@ -1,6 +1,6 @@
 // One trusted IMAP connection: the connection chart (machines/connection.ts) driven with real
 // effects — transport, parser feed, session, streamed bodies — behind a small facade that
-// resolves once authenticated with QRESYNC enabled (and COMPRESS when asked).
+// resolves once authenticated with QRESYNC enabled; COMPRESS, when asked for, waits for `compress()`.
 import { type Actor, createActor, fromPromise, type InspectionEvent, waitFor } from 'xstate';
 import { type CloseInfo, type ConnectionEvent, connectionMachine } from '../../machines/connection.js';
 import { formatSequenceSet } from '../protocol/sequence-set.js';
@@ -29,7 +29,7 @@ export interface ConnectionOptions {
   auth?: string[];
   username?: string;
   password?: string;
-  /** Negotiate COMPRESS=DEFLATE when the server offers it. */
+  /** Negotiate COMPRESS=DEFLATE, on `compress()`, when the server offers it. */
   compress?: boolean;
   /** --debug count: 1 logs traffic with credentials redacted, 2 shows them. */
   debug?: DebugLevel;
@@ -180,6 +180,15 @@ export class ImapConnection {
   /** Unsolicited (and ambiguous) untagged responses: EXISTS, EXPUNGE, FETCH from other clients... */
   onUnsolicited(listener: (response: UntaggedResponse) => void): () => void {
     return this.session.onUnsolicited(listener);
+  }
+
+  /**
+   * COMPRESS=DEFLATE (RFC 4978) if the options ask for it, the server offers it and no mailbox was
+   * selected yet; resolves at once otherwise. For the runtime to call before its first SELECT.
+   */
+  async compress(): Promise<void> {
+    if (this.state !== 'authenticated.ready') return;
+    await this.#runStep({ type: 'connection.compress' }, { authenticated: 'compressing' });
   }
 
   /** SELECT (EXAMINE when readOnly) through the chart; rejects with the server's refusal. */
@@ -333,7 +342,10 @@ export class ImapConnection {
   }
 
   /** Sends `event` and waits until the chart has left the state `step` it leads to. */
-  async #runStep(event: ConnectionEvent, step: 'selecting' | 'unselecting' | 'idle'): Promise<void> {
+  async #runStep(
+    event: ConnectionEvent,
+    step: { authenticated: 'compressing' } | 'selecting' | 'unselecting' | 'idle',
+  ): Promise<void> {
     this.#send(event);
     const after = await waitFor(this.#actor, (s) => !s.matches(step));
     if (after.status === 'done') throw new ImapConnectionError(after.output!.reason, after.output!.detail);

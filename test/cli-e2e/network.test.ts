@@ -74,8 +74,8 @@ describe('remote over plain TCP', { timeout: 120_000 }, () => {
   before(async () => {
     pair = await Pair.start({ remote: { tcp: true } });
     relay = await startRecordingRelay(pair.remote.host, pair.remote.imapPort!);
-    // compress = NO: with COMPRESS a third write would switch the stream once the listing is in.
-    tcp = ['type = imap', 'host = 127.0.0.1', `port = ${relay.port}`, 'STARTTLS = NO', 'compress = NO'];
+    // compress is left on (the remote's default): COMPRESS waits for a SELECT, which a no-op never sends.
+    tcp = ['type = imap', 'host = 127.0.0.1', `port = ${relay.port}`, 'STARTTLS = NO'];
     tcp.push(`username = ${pair.remote.user}`);
     await saveMessage(pair.local, 'INBOX', 'over-tcp');
   });
@@ -89,6 +89,10 @@ describe('remote over plain TCP', { timeout: 120_000 }, () => {
     const initial = await pair.run();
     assert.equal(initial.code, 0, initial.stderr);
     await assertInSync(pair);
+    assert.ok(
+      relay.chunks.includes('a5 COMPRESS DEFLATE\r\n'),
+      'the initial sync, which selects, compressed',
+    );
     relay.chunks.length = 0;
     const noop = await pair.run();
     assert.equal(noop.code, 0, noop.stderr);

@@ -86,6 +86,8 @@ describe('connection traffic against Dovecot', { timeout: 120_000 }, () => {
     assert.equal(conn.state, 'authenticated.ready');
     const big = message('compressible', 2 * 1024 * 1024);
     await conn.commands.session.command('CREATE', [{ type: 'mailbox', name: 'zip' }]);
+    assert.doesNotMatch(logger.lines.join('\n'), /COMPRESS/, 'COMPRESS waits to be asked for');
+    await conn.compress();
     const written = conn.bytesWritten;
     await conn.commands.append('zip', [{ body: big, size: big.length }]);
     assert.ok(conn.bytesWritten - written < big.length / 4, 'the APPEND was compressed');

@@ -11,6 +11,11 @@ const PLAIN_B64 = Buffer.from('\0user\0pass').toString('base64');
 const ready = (h: Harness) => waitFor(h.actor, (s) => s.matches({ authenticated: 'ready' }));
 const closed = async (h: Harness) => (await waitFor(h.actor, (s) => s.status === 'done')).output!;
 const noCommands = (h: Harness) => assert.deepEqual(h.server.lines, []);
+/** Asks for COMPRESS and waits until the chart has run it, or ignored the request. */
+const compressed = (h: Harness) => {
+  h.actor.send({ type: 'connection.compress' });
+  return waitFor(h.actor, (s) => !s.matches({ authenticated: 'compressing' }));
+};
 
 describe('connection chart: greeting and authentication', () => {
   test('PREAUTH with capabilities in the greeting goes straight to ENABLE QRESYNC', async () => {
@@ -151,7 +156,7 @@ describe('connection chart: greeting and authentication', () => {
     assert.deepEqual(refusedLogin.server.lines.slice(1), ['a2 ENABLE QRESYNC']);
   });
 
-  test('COMPRESS waits for the answer to the ENABLE sent with the credentials: nothing else in flight', async () => {
+  test('COMPRESS waits to be asked for, then for what is in flight before it', async () => {
     const inFlightAtCompress: number[] = [];
     const h = startConnection({
       input: input({ compress: true }),
@@ -167,10 +172,17 @@ describe('connection chart: greeting and authentication', () => {
       },
     });
     await ready(h);
+    // Ready uncompressed: a run that only lists never pays for COMPRESS.
+    assert.deepEqual(h.server.lines.slice(1), ['a2 ENABLE QRESYNC']);
+    assert.deepEqual(h.events, ['transport opened']);
+    const noop = h.imap.noop();
+    await compressed(h);
+    await noop;
     // RFC 4978 §3: the stream is compressed right after COMPRESS's OK; no earlier answer may straddle it.
     assert.deepEqual(inFlightAtCompress, [1]);
-    assert.deepEqual(h.server.lines.slice(1), ['a2 ENABLE QRESYNC', 'a3 COMPRESS DEFLATE']);
+    assert.deepEqual(h.server.lines.slice(2), ['a3 NOOP', 'a4 COMPRESS DEFLATE']);
     assert.deepEqual(h.events, ['transport opened', 'deflate started']);
+    assert.ok(h.actor.getSnapshot().matches({ authenticated: 'ready' }));
   });
 
   test('LOGINDISABLED without a usable SASL mechanism closes before sending credentials', async () => {
@@ -225,15 +237,51 @@ describe('connection chart: greeting and authentication', () => {
     noCommands(h);
   });
 
-  test('COMPRESS=DEFLATE is negotiated after authentication when asked for and advertised', async () => {
+  test('COMPRESS=DEFLATE is negotiated once when asked for and advertised', async () => {
     const h = startConnection({
       input: input({ compress: true, credentials: undefined }),
       greeting: preauthGreeting([...FULL_CAPS, 'COMPRESS=DEFLATE']),
       handlers: { COMPRESS: (tag) => [tagged(tag)] },
     });
     await ready(h);
-    assert.deepEqual(h.server.lines, ['a1 COMPRESS DEFLATE', 'a2 ENABLE QRESYNC']);
+    await compressed(h);
+    await compressed(h);
+    h.actor.send({ type: 'connection.select', request: { mailbox: 'INBOX' } });
+    await waitFor(h.actor, (s) => s.matches('selected'));
+    assert.deepEqual(h.server.lines, ['a1 ENABLE QRESYNC', 'a2 COMPRESS DEFLATE', 'a3 SELECT "INBOX"']);
     assert.deepEqual(h.events, ['transport opened', 'deflate started']);
+  });
+
+  test('COMPRESS is not sent when not asked for in the input, or not advertised', async () => {
+    for (const [compress, caps] of [
+      [false, [...FULL_CAPS, 'COMPRESS=DEFLATE']],
+      [true, FULL_CAPS],
+    ] as const) {
+      const h = startConnection({
+        input: input({ compress, credentials: undefined }),
+        greeting: preauthGreeting([...caps]),
+      });
+      await ready(h);
+      await compressed(h);
+      h.actor.send({ type: 'connection.select', request: { mailbox: 'INBOX' } });
+      await waitFor(h.actor, (s) => s.matches('selected'));
+      assert.deepEqual(h.server.lines, ['a1 ENABLE QRESYNC', 'a2 SELECT "INBOX"']);
+      assert.deepEqual(h.events, ['transport opened']);
+    }
+  });
+
+  test('a refused COMPRESS closes the connection', async () => {
+    const h = startConnection({
+      input: input({ compress: true, credentials: undefined }),
+      greeting: preauthGreeting([...FULL_CAPS, 'COMPRESS=DEFLATE']),
+      handlers: { COMPRESS: (tag) => [tagged(tag, 'NO', 'not now')] },
+    });
+    await ready(h);
+    h.actor.send({ type: 'connection.compress' });
+    const out = await closed(h);
+    assert.equal(out.reason, 'transport');
+    assert.match(out.detail, /^remote: COMPRESS failed: .*not now/);
+    assert.deepEqual(h.server.lines, ['a1 ENABLE QRESYNC', 'a2 COMPRESS DEFLATE']);
   });
 });
 
