@@ -163,6 +163,7 @@ async function bareFetchFlags(dovecot: Dovecot): Promise<{ pipelined: number; se
 
 async function fetchBodies(dovecot: Dovecot, via: Via, compress: boolean): Promise<string> {
   const conn = await openConnection(options(dovecot, via, compress));
+  await conn.compress();
   await conn.select('large');
   const read = conn.bytesRead;
   let bodyBytes = 0;

@@ -29,6 +29,8 @@ const total = (list: Mailbox[]) => list.reduce((n, m) => n + m.messages, 0);
  * belongs to the mailbox whose message counts add up past k.
  */
 async function copy(source: ImapConnection, target: ImapConnection, list: Mailbox[]): Promise<void> {
+  // COMPRESS where the configuration asks for it, as interimap starts it before its first SELECT.
+  await Promise.all([source.compress(), target.compress()]);
   const owners = list.flatMap((m) => Array<string>(m.messages).fill(m.name));
   const appends: Promise<unknown>[] = [];
   let next = 0;

@@ -183,12 +183,15 @@ export class ImapConnection {
   }
 
   /**
-   * COMPRESS=DEFLATE (RFC 4978) if the options ask for it, the server offers it and no mailbox was
-   * selected yet; resolves at once otherwise. For the runtime to call before its first SELECT.
+   * Runs COMPRESS=DEFLATE (RFC 4978) if the options ask for it, the server offers it, it is not on
+   * yet and no mailbox is selected; for the runtime to call before its first SELECT. Returns
+   * undefined when there is nothing to do, so that the caller need not yield: a caller that
+   * awaited would send its next command in a write of its own, a round trip over a slow link.
    */
-  async compress(): Promise<void> {
-    if (this.state !== 'authenticated.ready') return;
-    await this.#runStep({ type: 'connection.compress' }, { authenticated: 'compressing' });
+  compress(): Promise<void> | undefined {
+    const event: ConnectionEvent = { type: 'connection.compress' };
+    if (!this.#actor.getSnapshot().can(event)) return undefined;
+    return this.#runStep(event, { authenticated: 'compressing' });
   }
 
   /** SELECT (EXAMINE when readOnly) through the chart; rejects with the server's refusal. */

@@ -105,6 +105,18 @@ describe('remote over plain TCP', { timeout: 120_000 }, () => {
     assert.deepEqual(rest, ['a5 LOGOUT\r\n']);
   });
 
+  test('a SELECT and the UID FETCH of its new mail leave in one write (compress = NO: readable)', async () => {
+    pair.writeConfig({ remote: [...tcp, 'compress = NO', `password = ${pair.remote.password}`] });
+    await saveMessage(pair.remote, 'INBOX', 'new-on-remote');
+    relay.chunks.length = 0;
+    const run = await pair.run();
+    assert.equal(run.code, 0, run.stderr);
+    await assertInSync(pair);
+    const selects = relay.chunks.filter((chunk) => / SELECT /.test(chunk));
+    assert.equal(selects.length, 1, relay.chunks.join('|'));
+    assert.match(selects[0]!, / SELECT "?INBOX"? \(QRESYNC .*\r\na\d+ UID FETCH /);
+  });
+
   test("a refused password: the listing sent behind it fails quietly, the error is the login's", async () => {
     pair.writeConfig({ remote: [...tcp, 'password = wrong'] });
     const run = await pair.run();

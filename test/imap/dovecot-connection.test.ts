@@ -76,9 +76,16 @@ describe('connection runtime against Dovecot', { timeout: 60_000 }, () => {
         // QRESYNC is on: SELECT takes its parameters (RFC 7162 §3.2.5), without a second ENABLE.
         const { uidValidity } = await conn.commands.status('INBOX', ['UIDVALIDITY']);
         // COMPRESS waits to be asked for (a no-op run never is), alone in its write; what follows is deflated.
-        await conn.compress();
+        const compressing = conn.compress();
+        assert.equal(
+          compressing !== undefined,
+          compress,
+          'compress() has something to wait for only with COMPRESS',
+        );
+        await compressing;
         const selected = await conn.select('INBOX', { qresync: { uidValidity: uidValidity!, modseq: 1n } });
         assert.equal(selected.uidValidity, uidValidity);
+        assert.equal(conn.compress(), undefined, 'nothing more to do once selected');
         assert.match(relay.chunks[1]!, /^a3 STATUS /);
         if (compress) assert.equal(relay.chunks[2], 'a4 COMPRESS DEFLATE\r\n');
         else assert.match(relay.chunks[2]!, /^a4 SELECT /);

@@ -124,7 +124,8 @@ export async function selectMailbox<C extends ImapConnection>(
     const qresync = resyncing ? qresyncParams(store, idx, mapped, side, state[side]) : undefined;
     // Deferred to here from connecting, so that a run with nothing to do never pays for it; done
     // before the SELECT is queued, for the listing below to go out right behind the SELECT.
-    await conns[side].compress();
+    const compressing = conns[side].compress();
+    if (compressing !== undefined) await compressing;
     const selecting = conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
     if (!interruptedBefore && !input.repair) {
       const listed = target.listedUidNext?.[side];
