@@ -10,13 +10,13 @@
 // Why not Node's command line (`--max-semi-space-size`): it cannot be set later, and any
 // non-default V8 option on the command line changes V8's flag hash from the start, so V8 refuses
 // the code cache Node ships for its own modules. Both options here are read by V8 at each
-// collection and can be set at run time, once the run's Node modules are loaded. Even so, the
-// changed hash costs a run ~8 ms (a no-op: 0.09 -> 0.10 s, bench, alternating series) for reasons
-// not pinned down (no Node module loads after it). Set later, when a listing shows a bulk copy,
-// they come too late: the young generation has grown meanwhile and the peak reached 104 MiB. The
-// flag hash also guards
-// our own code cache (src/cli/compile-cache.ts), which is written at exit: the options go back to
-// V8's defaults before then, so the cache is written under the hash the next start computes.
+// collection and can be set at run time, once the run's Node modules are loaded. They cost a no-op
+// ~4-8 ms (bench, alternating series), by what they do, not by the flag hash they change: a
+// harmless option set the same way changes it as much and costs nothing. Set later, when a
+// listing shows a bulk copy, they come too late: the young generation has grown meanwhile and the
+// peak reached 104 MiB. The flag hash also guards our own code cache (src/cli/compile-cache.ts),
+// which is written at exit: the options go back to V8's defaults before then, so the cache is
+// written under the hash the next start computes.
 import { setFlagsFromString } from 'node:v8';
 
 /** What a run sets, and V8's defaults (V8 11, Node 20) that `restore` puts back. */
