@@ -8,7 +8,8 @@
 // synchronously, as those functions do internally, one output piece at a time: a paused receiver
 // stops the inflating too, so a small chunk that inflates to megabytes (a deflate "bomb") is never
 // inflated ahead of its reader. On a Node without that handle the stream is used as before.
-import { constants, createInflateRaw, type InflateRaw } from 'node:zlib';
+import type { InflateRaw } from 'node:zlib';
+import { zlib } from './zlib.js';
 
 /** What the transport needs of the inflating side. */
 export interface Inflation {
@@ -104,6 +105,7 @@ class StreamInflation implements Inflation {
 
   constructor(pieceSize: number, deliver: (piece: Buffer) => void, fail: (error: Error) => void) {
     // Ending it at close must not demand a final deflate block: the server never sends one.
+    const { constants, createInflateRaw } = zlib();
     this.stream = createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH, chunkSize: pieceSize });
     this.stream.on('data', deliver);
     this.stream.on('error', fail);
@@ -158,6 +160,7 @@ export class ChunkInflater {
   #inputOffset = 0;
   #output: Buffer;
   #outputOffset = 0;
+  readonly #syncFlush = zlib().constants.Z_SYNC_FLUSH;
 
   private constructor(
     private readonly stream: InflateRaw,
@@ -173,7 +176,7 @@ export class ChunkInflater {
 
   /** Output comes in pieces of at most `pieceSize` bytes; undefined when this Node lacks the handle. */
   static create(pieceSize: number): ChunkInflater | undefined {
-    const stream = createInflateRaw();
+    const stream = zlib().createInflateRaw();
     const { _handle: handle, _writeState: state } = stream as unknown as StreamInternals;
     if (typeof handle?.writeSync !== 'function' || !(state instanceof Uint32Array)) {
       stream.destroy();
@@ -201,7 +204,7 @@ export class ChunkInflater {
       const inputLeft = chunk.length - this.#inputOffset;
       const room = this.#output.length - this.#outputOffset;
       this.handle.writeSync(
-        constants.Z_SYNC_FLUSH,
+        this.#syncFlush,
         chunk,
         this.#inputOffset,
         inputLeft,
