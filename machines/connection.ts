@@ -1,6 +1,7 @@
 // The connection state chart: from opening the transport through greeting, STARTTLS,
 // authentication, capability checks and ENABLE QRESYNC, to COMPRESS (asked for before the first
-// SELECT), selecting, idling, logging out and `closed` (final, with a typed reason). Every effect is an actor or action the runtime provides.
+// SELECT), selecting, idling, logging out and `closed` (final, with a typed reason). Every effect
+// is an actor or action the runtime provides.
 import { and, assign, emit, fromPromise, not, setup } from 'xstate';
 import type { AuthRequest, Mechanism, SelectOptions, SelectResult } from '../src/session/commands.js';
 import type { CloseReason } from '../src/session/errors.js';
