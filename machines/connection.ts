@@ -65,6 +65,7 @@ export type ConnectionEmitted =
   | { type: 'connection.ready'; capabilities: string[] }
   | { type: 'connection.selected'; mailbox: string; result: SelectResult }
   | { type: 'connection.selectFailed'; mailbox: string; detail: string }
+  | { type: 'connection.compressRefused'; detail: string }
   | { type: 'connection.changed' };
 
 export const DEFAULT_AUTH: readonly string[] = ['PLAIN', 'LOGIN'];
@@ -415,7 +416,27 @@ export const connectionMachine = chart.createMachine({
           invoke: {
             src: 'compress',
             onDone: { target: 'ready', actions: assign({ compressed: true }) },
-            onError: failed('COMPRESS failed', 'transport'),
+            onError: [
+              {
+                guard: {
+                  type: 'errorClosedConnection',
+                  params: ({ event }: { event: { error: unknown } }) => event.error,
+                },
+                ...failed('COMPRESS failed', 'transport'),
+              },
+              {
+                // Refused (NO or BAD), the stream is left as it was (RFC 4978 §3): go on without
+                // compression, and do not ask again.
+                target: 'ready',
+                actions: [
+                  assign({ compress: false }),
+                  emit(({ event }) => ({
+                    type: 'connection.compressRefused' as const,
+                    detail: event.error instanceof Error ? event.error.message : String(event.error),
+                  })),
+                ],
+              },
+            ],
           },
         },
       },

@@ -149,6 +149,9 @@ export class ImapConnection {
       this.closed.then((close) => reject(new ImapConnectionError(close.reason, close.detail)));
     });
     this.ready.catch(() => {}); // openConnection() reports it
+    this.#actor.on('connection.compressRefused', (event) =>
+      this.#logger.warn(this.name, `COMPRESS refused, going on uncompressed: ${event.detail}`),
+    );
     this.#wireSession();
     this.#actor.start();
   }
@@ -184,9 +187,10 @@ export class ImapConnection {
 
   /**
    * Runs COMPRESS=DEFLATE (RFC 4978) if the options ask for it, the server offers it, it is not on
-   * yet and no mailbox is selected; for the runtime to call before its first SELECT. Returns
-   * undefined when there is nothing to do, so that the caller need not yield: a caller that
-   * awaited would send its next command in a write of its own, a round trip over a slow link.
+   * yet and no mailbox is selected; for the runtime to call before its first SELECT. A refusal is
+   * a warning, and the connection goes on uncompressed. Returns undefined when there is nothing
+   * to do, so that the caller need not yield: a caller that awaited would send its next command
+   * in a write of its own, a round trip over a slow link.
    */
   compress(): Promise<void> | undefined {
     const event: ConnectionEvent = { type: 'connection.compress' };

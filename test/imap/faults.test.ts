@@ -1,6 +1,6 @@
 // Faults a real server cannot produce, against the scripted fake server (and a fake tunnel):
 // STARTTLS missing or injected, SASL without SASL-IR, missing capabilities, a close in the middle
-// of a literal, BYE during a command, a tunnel command that exits, and the ENABLE written with the
+// of a literal, BYE during a command, a tunnel command that exits, a refused COMPRESS, and the ENABLE written with the
 // credentials meeting a refused login, a refused ENABLE or capabilities without QRESYNC; and
 // leave() facing a server that never answers LOGOUT.
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import { type ConnectionOptions, ImapConnectionError } from '../../src/imap/connection.js';
 import { type FakeImapServer, type Step, startFakeImapServer } from '../helpers/fake-imap-server.js';
 import { sharedTestCa } from '../helpers/tls-ca.js';
-import { closeAll, openTracked } from './setup.js';
+import { closeAll, openTracked, recordingLogger } from './setup.js';
 
 const CAPS = 'IMAP4rev1 LITERAL+ QRESYNC CONDSTORE LIST-EXTENDED LIST-STATUS UIDPLUS';
 const PASSWORD = 'hunter2-password';
@@ -232,6 +232,26 @@ describe('connection faults (fake server)', { timeout: 30_000 }, () => {
     assert.match(String((refused as PromiseRejectedResult).reason), /APPEND failed: NO \[TOOBIG\]/);
     assert.equal(noop.status, 'fulfilled');
     await server.finished;
+  });
+
+  test('a refused COMPRESS is a warning: the connection goes on uncompressed and SELECTs', async () => {
+    const server = await fake([
+      { send: `* PREAUTH [CAPABILITY ${CAPS} COMPRESS=DEFLATE] welcome\r\n` },
+      preauthToReady[1]!,
+      { expect: /^\S+ COMPRESS DEFLATE$/, reply: (tag) => `${tag} NO [COMPRESSIONACTIVE] not now\r\n` },
+      selectInbox,
+    ]);
+    const logger = recordingLogger();
+    const conn = await openTracked(options(server, { compress: true }), logger);
+    await conn.compress();
+    assert.equal(conn.compress(), undefined, 'not asked again');
+    assert.equal((await conn.select('INBOX')).uidValidity, 7);
+    assert.deepEqual(
+      logger.lines.filter((line) => line.startsWith('warn')),
+      [
+        'warn remote: COMPRESS refused, going on uncompressed: COMPRESS failed: NO [COMPRESSIONACTIVE] not now',
+      ],
+    );
   });
 
   test('a server without UIDPLUS is refused, naming the capability', async () => {

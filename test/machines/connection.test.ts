@@ -270,18 +270,33 @@ describe('connection chart: greeting and authentication', () => {
     }
   });
 
-  test('a refused COMPRESS closes the connection', async () => {
+  test('a refused COMPRESS leaves the connection ready, uncompressed, and is not asked again', async () => {
     const h = startConnection({
       input: input({ compress: true, credentials: undefined }),
       greeting: preauthGreeting([...FULL_CAPS, 'COMPRESS=DEFLATE']),
       handlers: { COMPRESS: (tag) => [tagged(tag, 'NO', 'not now')] },
     });
     await ready(h);
+    await compressed(h);
+    await compressed(h);
+    assert.ok(h.actor.getSnapshot().matches({ authenticated: 'ready' }));
+    assert.deepEqual(h.server.lines, ['a1 ENABLE QRESYNC', 'a2 COMPRESS DEFLATE']);
+    assert.deepEqual(h.events, ['transport opened']);
+    const refused = h.emitted.filter((e) => e.type === 'connection.compressRefused');
+    assert.equal(refused.length, 1);
+    assert.match(refused[0]!.type === 'connection.compressRefused' ? refused[0]!.detail : '', /not now/);
+  });
+
+  test('COMPRESS cut off by the connection closing closes the chart', async () => {
+    const h = startConnection({
+      input: input({ compress: true, credentials: undefined }),
+      greeting: preauthGreeting([...FULL_CAPS, 'COMPRESS=DEFLATE']),
+      handlers: { COMPRESS: () => [untagged({ type: 'BYE', text: 'going away' })] },
+    });
+    await ready(h);
     h.actor.send({ type: 'connection.compress' });
     const out = await closed(h);
-    assert.equal(out.reason, 'transport');
-    assert.match(out.detail, /^remote: COMPRESS failed: .*not now/);
-    assert.deepEqual(h.server.lines, ['a1 ENABLE QRESYNC', 'a2 COMPRESS DEFLATE']);
+    assert.equal(out.reason, 'bye');
   });
 });
 

@@ -175,6 +175,7 @@ export function startConnection(options: {
     'connection.selected',
     'connection.selectFailed',
     'connection.changed',
+    'connection.compressRefused',
   ] as const) {
     actor.on(type, (e) => emitted.push(e));
   }
