@@ -205,6 +205,8 @@ const DEFAULTS: Setting = { run: {} };
 const UNCOMPRESSED: Setting = { run: { compress: false } };
 // compress=NO over the delayed link too: round trips, not deflate CPU, are what it measures.
 const DELAYED: Setting = { run: { compress: false }, delayMs: DELAY_MS };
+// The tools' defaults over the delayed link: the remote's COMPRESS and what it costs in round trips.
+const DELAYED_DEFAULTS: Setting = { run: {}, delayMs: DELAY_MS };
 
 const INITIAL_DEFAULT = initialSync(1, 'initial (remote compressed)', mainCorpus, DEFAULTS);
 const INITIAL_UNCOMPRESSED = initialSync(1, 'initial, compress=NO', mainCorpus, UNCOMPRESSED);
@@ -237,6 +239,7 @@ export const SCENARIOS: Scenario[] = [
   DOWNLOAD_DELAYED,
   UPLOAD_DELAYED,
   noOp(4, `no-op, +${DELAY_MS}ms TCP, compress=NO`, DELAYED),
+  noOp(4, `no-op, +${DELAY_MS}ms TCP, remote compressed`, DELAYED_DEFAULTS),
   incremental(4, `incremental, +${DELAY_MS}ms TCP, compress=NO`, DELAYED),
   HUGE,
 ];
