@@ -5,8 +5,7 @@ import { createRunEngine } from '../run/engine.js';
 import { limitHeapGrowth } from '../run/heap-sizing.js';
 import { runCli } from './run.js';
 
-// Here, once the Node modules a run needs are loaded (see heap-sizing.ts).
-limitHeapGrowth();
-void runCli(process.argv.slice(2), process.env, createRunEngine()).then((code) => {
+// Once the Node modules a run needs are loaded (see heap-sizing.ts): the engine says when.
+void runCli(process.argv.slice(2), process.env, createRunEngine(undefined, limitHeapGrowth)).then((code) => {
   process.exitCode = code;
 });

@@ -10,7 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { Progress } from '../progress/progress.js';
 import { StateStore } from '../store/index.js';
 import type { SyncContext } from '../sync/runtime/context.js';
-import { startTransportEarly } from '../transport/transport.js';
+import { loadTransportModules, startTransportEarly } from '../transport/transport.js';
 import type { TraceRecorder } from '../viz/trace.js';
 import { connectionOptions } from './connection-options.js';
 import { logError } from './loggers.js';
@@ -26,9 +26,18 @@ export type Engine = (
   progress?: Progress,
 ) => Promise<number>;
 
+/**
+ * Called once the Node modules that reach the servers are loaded (node:tls for one over the
+ * network), before the bulk of the run: the command sizes V8's heap there (src/run/heap-sizing.ts).
+ */
+export type ModulesLoaded = () => void;
+
 /** `mailboxSync`: the mailbox actors' logic; default: the real one (mailboxSyncLogic). */
-export function createRunEngine(mailboxSync?: MailboxSyncFactory): Engine & RunEngine {
-  return (inv, config, logger, progress) => run(inv, config, logger, mailboxSync, progress);
+export function createRunEngine(
+  mailboxSync?: MailboxSyncFactory,
+  modulesLoaded?: ModulesLoaded,
+): Engine & RunEngine {
+  return (inv, config, logger, progress) => run(inv, config, logger, mailboxSync, modulesLoaded, progress);
 }
 
 async function run(
@@ -36,6 +45,7 @@ async function run(
   config: Config,
   logger: Logger,
   mailboxSync: MailboxSyncFactory | undefined,
+  modulesLoaded: ModulesLoaded | undefined,
   progress: Progress | undefined,
 ): Promise<number> {
   const started = process.hrtime.bigint();
@@ -60,6 +70,8 @@ async function run(
   }
   const stopEarly = startTransports(inv, config);
   try {
+    await Promise.all([loadTransportModules(config.local.type), loadTransportModules(config.remote.type)]);
+    modulesLoaded?.();
     const { runChart } = await import('./run-chart.js');
     return await runChart({ inv, config, logger, progress, store, recorder, started, mailboxSync });
   } finally {

@@ -76,6 +76,14 @@ export function startTransportEarly(options: TransportOptions): () => void {
   };
 }
 
+/**
+ * Loads the modules opening a transport of this type needs beyond this one: node:tls for a socket
+ * (a tunnel never needs it). For a caller that must know they are loaded (src/run/heap-sizing.ts).
+ */
+export async function loadTransportModules(type: TransportOptions['type']): Promise<void> {
+  if (type !== 'tunnel') await import('./tls.js');
+}
+
 /** Opens the transport `options` describe, or takes over the one startTransportEarly opened. */
 export function openTransport(options: TransportOptions): Promise<Transport> {
   const key = earlyKey(options);
@@ -95,7 +103,7 @@ async function connectTransport(options: TransportOptions): Promise<Transport> {
   const target = hostPort(host, port);
   const label = `${options.type}://${target}`;
   // Settings errors (unreadable CA file, bad pin or cipher) come before any network activity.
-  // node:tls is loaded only here: a tunnel never needs it.
+  // node:tls is loaded only here (and by loadTransportModules): a tunnel never needs it.
   const { prepareTls } = await import('./tls.js');
   const tls = await prepareTls(host, options.tls);
   const socket = options.proxy
