@@ -138,6 +138,12 @@ function failed(step: string, fallback: CloseReason) {
   } as const;
 }
 
+/** An invoke's onError guard: the step failed because the connection closed (a ConnectionClosed). */
+const closedConnection = {
+  type: 'errorClosedConnection',
+  params: ({ event }: { event: { error: unknown } }) => event.error,
+} as const;
+
 /** A transition to closed with a reason the chart itself decides. */
 function closeWith(reason: CloseReason, detail: (context: ConnectionContext) => string) {
   return {
@@ -418,10 +424,7 @@ export const connectionMachine = chart.createMachine({
             onDone: { target: 'ready', actions: assign({ compressed: true }) },
             onError: [
               {
-                guard: {
-                  type: 'errorClosedConnection',
-                  params: ({ event }: { event: { error: unknown } }) => event.error,
-                },
+                guard: closedConnection,
                 ...failed('COMPRESS failed', 'transport'),
               },
               {
@@ -460,10 +463,7 @@ export const connectionMachine = chart.createMachine({
         },
         onError: [
           {
-            guard: {
-              type: 'errorClosedConnection',
-              params: ({ event }: { event: { error: unknown } }) => event.error,
-            },
+            guard: closedConnection,
             ...failed('SELECT', 'transport'),
           },
           {
