@@ -2,6 +2,10 @@
 // expunges and flags, checkpoint HIGHESTMODSEQ, copy new messages, checkpoint UIDNEXT) and ends
 // in a final state whose output is the counts per direction, or the error as data.
 //
+// A copy of new messages small enough for one APPEND starts with the expunge step and the flag
+// step waits for it (src/sync/runtime/new-mail.ts): the copy step then finds it done, and no
+// checkpoint can pass it.
+//
 // SELECT runs as ONE invoked actor returning both servers' results, not as two parallel regions:
 // the runtime issues both SELECTs concurrently anyway, the UIDVALIDITY and resume decisions need
 // both results at once, and one invoke gives one error path (leaving the state aborts both).
@@ -175,7 +179,7 @@ export const mailboxSyncMachine = setup({
       },
     },
     propagatingFlags: {
-      meta: { label: 'UID STORE of flag updates, one command per flag list' },
+      meta: { label: 'UID STORE of flag updates, one per flag list; waits for a small early copy' },
       invoke: {
         id: 'propagateFlags',
         src: 'propagateFlags',

@@ -2,7 +2,8 @@
 // ten times more flag changes, flag lists and expunges waits for the same number of replies
 // (client write bursts counted by a delay proxy in front of each server). And the first listing
 // of new messages costs none of its own: it leaves in the same write as the SELECT; nor does the
-// FETCH of their bodies: it leaves behind the expunges, before their reply.
+// FETCH of their bodies: it leaves behind the expunges, before their reply. A copy of one small
+// APPEND to a distant server leaves with the expunges and flag updates, before their replies.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type DelayProxy, startDelayProxy } from '../../bench/delay-proxy.js';
@@ -19,7 +20,7 @@ import { type Endpoints, expungeOn, listUids, onServer, type Pair, runSync } fro
  */
 async function relayedPair<R extends { port: number }>(
   name: string,
-  relayTo: (host: string, port: number) => Promise<R>,
+  relayTo: (host: string, port: number, side: 'local' | 'remote') => Promise<R>,
 ): Promise<{ pair: Pair; relays: R[]; endpoints: Endpoints }> {
   const [local, remote] = await Promise.all([startDovecot({ tcp: true }), startDovecot({ tcp: true })]);
   const dir = makeScratchDir(name);
@@ -32,7 +33,10 @@ async function relayedPair<R extends { port: number }>(
       removeScratchDir(dir);
     },
   };
-  const relays = await Promise.all([local, remote].map((d) => relayTo(d.host, d.imapPort!)));
+  const relays = await Promise.all([
+    relayTo(local.host, local.imapPort!, 'local'),
+    relayTo(remote.host, remote.imapPort!, 'remote'),
+  ]);
   const tcp = (i: number) => ({ port: relays[i]!.port, username: local.user, password: local.password });
   const endpoints = {
     local: { tunnelCommand: local.tunnelCommand, tcp: tcp(0) },
@@ -153,5 +157,82 @@ describe('the first listing of new messages', { timeout: 120_000 }, () => {
     const [local, remote] = await Promise.all([listUids(pair.local), listUids(pair.remote)]);
     assert.equal(local.length, 24);
     assert.equal(remote.length, 24);
+  });
+});
+
+describe('a small copy to a distant server', { timeout: 120_000 }, () => {
+  // The remote is 2 × 150 ms away behind a delay proxy, with a recording relay in front of the
+  // proxy: the relay sees what the client sent before which reply had reached it.
+  let pair: Pair;
+  let relays: RecordingRelay[];
+  let delays: DelayProxy[] = [];
+  let endpoints: Endpoints;
+  before(async () => {
+    ({ pair, relays, endpoints } = await relayedPair('interimap-early-copy', async (host, port, side) => {
+      if (side === 'local') return startRecordingRelay(host, port);
+      const delay = await startDelayProxy({ targetHost: host, targetPort: port, delayMs: 150 });
+      delays = [delay];
+      return startRecordingRelay('127.0.0.1', delay.port);
+    }));
+    await loadCorpus(pair.local, makeCorpus({ seed: 11, mailboxes: 1, messages: 20, largeFraction: 0 }));
+    await runSync(endpoints);
+  });
+  after(async () => {
+    await Promise.all([...relays, ...delays].map((r) => r.close()));
+    await pair.stop();
+  });
+
+  test('goes out with the expunges and flag updates, and the re-reads with it', async () => {
+    // New mail, an expunge and a flag change on each side.
+    for (const [side, seed, expunged, flagged] of [
+      ['local', 12, 0, 5],
+      ['remote', 13, 1, 6],
+    ] as const) {
+      const pipe = await ImapPipe.open(pair[side].tunnelCommand);
+      const extra = makeCorpus({ seed, mailboxes: 1, messages: 3, largeFraction: 0 });
+      await appendMessages(pipe, 'INBOX', extra.mailboxes[0]!.messages);
+      await pipe.close();
+      const uids = await listUids(pair[side]);
+      await onServer(pair[side], [`UID STORE ${uids[flagged]!.uid} +FLAGS ($${side})`]);
+      await expungeOn(pair[side], [uids[expunged]!.uid]);
+    }
+    const remote = relays[1]!;
+    remote.both.length = 0;
+    const result = await runSync(endpoints);
+    assert.equal(result.output.status, 'synced');
+
+    const sent = (pattern: RegExp) =>
+      remote.both.findIndex((c) => c.from === 'client' && pattern.test(c.text));
+    const tagOf = (pattern: RegExp) => {
+      const chunk = remote.both.find((c) => c.from === 'client' && pattern.test(c.text))?.text ?? '';
+      const line = chunk.split('\r\n').find((l) => pattern.test(l)) ?? '';
+      return line.split(' ')[0]!;
+    };
+    const answered = (tag: string) =>
+      remote.both.findIndex((c) => c.from === 'server' && c.text.includes(`\r\n${tag} OK`));
+    const expunge = tagOf(/ UID EXPUNGE /);
+    const flags = tagOf(/ UID STORE \d+ \(UNCHANGEDSINCE/);
+    const bodies = tagOf(/ UID FETCH \S+ \(UID BODY\.PEEK\[\]\)/);
+    for (const [what, tag] of Object.entries({ expunge, flags, bodies })) {
+      assert.ok(answered(tag) >= 0, `no reply to the ${what} command (${tag}) seen`);
+    }
+    const append = sent(/ APPEND INBOX /);
+    assert.ok(append >= 0, 'no APPEND to the remote');
+    // The local bodies arrive long before the remote's replies: the APPEND does not wait for them.
+    assert.ok(append < answered(expunge), "the APPEND waited for the expunge's reply");
+    assert.ok(append < answered(flags), "the APPEND waited for the flag update's reply");
+    // Both MODSEQ re-reads (behind the body FETCH, behind the APPEND) leave before any reply.
+    const rereads = remote.both.flatMap((c, k) =>
+      c.from === 'client' && /CHANGEDSINCE/.test(c.text) ? [k] : [],
+    );
+    assert.ok(rereads.length >= 1, 'no MODSEQ re-read');
+    for (const k of rereads) assert.ok(k < answered(bodies), "a re-read waited for the body FETCH's reply");
+
+    const [local, remoteUids] = await Promise.all([listUids(pair.local), listUids(pair.remote)]);
+    assert.equal(local.length, 24);
+    assert.deepEqual(
+      remoteUids.map((m) => m.flags.join(' ')).sort(),
+      local.map((m) => m.flags.join(' ')).sort(),
+    );
   });
 });

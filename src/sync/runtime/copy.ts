@@ -135,41 +135,13 @@ function appendable(work: MailboxWork, source: Side, all: MessageInfo[]) {
 }
 
 /**
- * Asks for the first copy pass's bodies of `source` now, right behind the expunge step's commands,
- * when the listing sent with the SELECT makes them a single batch of bodies too small to pause
- * the connection: the copy step would ask for exactly these first, a round trip later. Until it
- * takes them they wait in memory (at most one batch, BATCH_BYTES). New messages are above every
- * mapped UID, so the expunges and flag updates cannot touch them; what the FETCH keeps from the
- * tracker meanwhile is re-read (work.unseenSince) before a checkpoint may pass it.
+ * Whether the copy of `all` (messages of `source`) is one APPEND of bodies too small to pause
+ * their connection: what a copy may start before the flag updates are answered (new-mail.ts).
  */
-export function prefetchFirstBatch(work: MailboxWork, source: Side): void {
-  const listing = work.firstListing[source];
-  if (listing === undefined || work.prefetched[source] !== undefined) return;
-  listing.then(
-    (all) => {
-      // Taken by the copy step meanwhile (it then fetches the bodies itself), or asked for already.
-      if (work.firstListing[source] !== listing || work.prefetched[source] !== undefined) return;
-      const { messages, perAppend } = appendable(work, source, all);
-      const [first, ...more] = batches(messages, perAppend);
-      if (first === undefined || more.length > 0 || first[0]!.size > LARGE_BODY) return;
-      const uids = first.map((m) => m.uid);
-      const bodies = fetchBodies(work, source, uids);
-      for (const body of bodies) body.catch(() => {}); // settled by the copy, or dropped with the work
-      work.prefetched[source] = { uids, bodies };
-    },
-    () => {}, // the copy step awaits the listing and reports its failure
-  );
-}
-
-/** The batch's bodies: those asked for ahead (prefetchFirstBatch) when it is that batch, else one FETCH now. */
-function bodiesFor(work: MailboxWork, source: Side, batch: MessageInfo[]): Promise<MessageBody>[] {
-  const uids = batch.map((m) => m.uid);
-  const ahead = work.prefetched[source];
-  if (ahead === undefined) return fetchBodies(work, source, uids);
-  work.prefetched[source] = undefined;
-  if (ahead.uids.length !== uids.length || ahead.uids.some((uid, k) => uid !== uids[k]))
-    throw { kind: 'internal', message: `${source} bodies asked for ahead are not the first batch's` };
-  return ahead.bodies;
+export function isOneSmallBatch(work: MailboxWork, source: Side, all: MessageInfo[]): boolean {
+  const { messages, perAppend } = appendable(work, source, all);
+  const [first, ...more] = batches(messages, perAppend);
+  return first !== undefined && more.length === 0 && first[0]!.size <= LARGE_BODY;
 }
 
 interface BatchAppend {
@@ -206,7 +178,13 @@ async function appendBatch(
   identities: CopyIdentities,
 ): Promise<BatchAppend> {
   const target = otherSide(source);
-  const settled = await Promise.allSettled(bodiesFor(work, source, batch));
+  const settled = await Promise.allSettled(
+    fetchBodies(
+      work,
+      source,
+      batch.map((m) => m.uid),
+    ),
+  );
   const bodies: MessageBody[] = [];
   let failure: unknown;
   settled.forEach((result, k) => {
@@ -281,20 +259,27 @@ export async function copyMessages(
   const identities = new CopyIdentities();
   const committed: Promise<void>[] = [];
   const sent: Promise<void>[] = [];
+  let sourceReread: Promise<void> | undefined;
   let failed = false;
   try {
-    for (const [j, batch] of batches(messages, perAppend).entries()) {
+    const all = batches(messages, perAppend);
+    for (const [j, batch] of all.entries()) {
       if (j >= READ_AHEAD_BATCHES) await sent[j - READ_AHEAD_BATCHES];
       if (failed) break;
       // A body above the read pause threshold may stop its source connection's reading; two such
       // bodies crossing in opposite directions could stop both servers: one at a time per lane.
       const release = batch[0]!.size > LARGE_BODY ? await work.largeBody.acquire() : () => {};
-      const append = await appendBatch(store, logger, work, source, batch, targetUidNext, identities).catch(
-        (e) => {
-          release();
-          throw e;
-        },
-      );
+      const appending = appendBatch(store, logger, work, source, batch, targetUidNext, identities);
+      // The last body FETCH is on the wire: the source's re-read goes right behind it, not a
+      // round trip later behind the APPENDs (which only the target's re-read must follow).
+      if (j === all.length - 1) {
+        sourceReread = rereadModseq(work, source);
+        sourceReread.catch(() => {}); // awaited below
+      }
+      const append = await appending.catch((e) => {
+        release();
+        throw e;
+      });
       append.committed.catch(() => {
         failed = true;
       });
@@ -305,8 +290,8 @@ export async function copyMessages(
     await Promise.allSettled(committed); // what was appended is committed before the step fails
     throw error;
   }
-  // Queued right behind the last APPEND and the last body FETCH: no round trip of their own.
-  const rereads = Promise.all([rereadModseq(work, target), rereadModseq(work, source)]);
+  // Queued right behind the last APPEND: no round trip of its own.
+  const rereads = Promise.all([rereadModseq(work, target), sourceReread ?? rereadModseq(work, source)]);
   rereads.catch(() => {}); // awaited below, once every APPEND is committed
   await Promise.all(committed);
   await rereads;

@@ -1,13 +1,13 @@
 // appendNew and checkpointUidnext: one pass of copying new messages both ways at once (manual,
 // DESCRIPTION §3), and the UIDNEXT checkpoint once a pass found nothing more to copy.
-import type { AppendOutcome } from '../../../machines/contracts.js';
+import type { AppendOutcome, CountsDelta } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
 import { MAX_UID } from '../../protocol/sequence-set.js';
 import type { StateStore } from '../../store/index.js';
 import { planNewMessages } from '../new-messages.js';
 import { SIDES, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
-import { copyMessages, listMessages, type MessageInfo } from './copy.js';
+import { copyMessages, isOneSmallBatch, listMessages, type MessageInfo } from './copy.js';
 import { faultPoint } from './fault.js';
 import { checkpointModseqOf, type MailboxWork, rereadModseq } from './work.js';
 
@@ -90,6 +90,40 @@ async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxW
   }
   work.copiedBelow[source] = Math.max(work.copiedBelow[source], before);
   return { found, copied };
+}
+
+/**
+ * Starts the first pass's copy of `source` now, alongside the expunge and flag step's commands,
+ * when the listing sent with the SELECT makes it one APPEND of small bodies: the copy step would
+ * start it a round trip later, once the flag updates are answered. New messages are above every
+ * mapped UID, so the expunges and flag updates cannot touch them; the flag step waits for the
+ * copy (takeEarlyCopies), so every checkpoint comes after it, as after the copy step.
+ */
+export function copyFirstBatchEarly(
+  store: StateStore,
+  logger: SyncLogger,
+  work: MailboxWork,
+  source: Side,
+): void {
+  const listing = work.firstListing[source];
+  if (listing === undefined || work.earlyCopies[source] !== undefined) return;
+  const copy = listing.then(async (all) => {
+    if (!isOneSmallBatch(work, source, all)) return undefined; // the copy step's, batch by batch
+    return (await copyNewFrom(store, logger, work, source)).copied;
+  });
+  copy.catch(() => {}); // awaited by the flag step, or by the lane's next SELECT (work.ts)
+  work.earlyCopies[source] = copy;
+}
+
+/** Waits for both early copies (copyFirstBatchEarly) to settle and takes their counts. */
+export async function takeEarlyCopies(work: MailboxWork): Promise<CountsDelta> {
+  const { local, remote } = work.earlyCopies;
+  if (local === undefined && remote === undefined) return {};
+  const [fromLocal, fromRemote] = await Promise.allSettled([local, remote]);
+  work.earlyCopies = { local: undefined, remote: undefined };
+  if (fromLocal.status === 'rejected') throw fromLocal.reason;
+  if (fromRemote.status === 'rejected') throw fromRemote.reason;
+  return { toRemote: { copied: fromLocal.value ?? 0 }, toLocal: { copied: fromRemote.value ?? 0 } };
 }
 
 export async function appendNew(

@@ -9,9 +9,9 @@ import { type ChangePlan, type FlagUpdate, planChanges } from '../changes.js';
 import type { UidMapping } from '../mapping.js';
 import { otherSide, type PerSide, SIDES, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
-import { prefetchFirstBatch } from './copy.js';
 import { faultPoint } from './fault.js';
 import { expungeUids, fetchUids, storeFlags, uidPieces } from './imap-writes.js';
+import { copyFirstBatchEarly, takeEarlyCopies } from './new-mail.js';
 import { dbState, type MailboxWork, mappingOf } from './work.js';
 
 /**
@@ -51,8 +51,8 @@ export async function propagateExpunges<C extends ImapConnection>(
   const expunged = Promise.all(
     SIDES.map((side) => expungeUids(work.conns[side], work.trackers[side], plan.expunge[side])),
   );
-  // The first new messages' bodies go out behind the expunges and flag updates (copy.ts).
-  for (const side of SIDES) prefetchFirstBatch(work, side);
+  // A small first copy goes out behind the expunges and flag updates (new-mail.ts).
+  for (const side of SIDES) copyFirstBatchEarly(store, logger, work, side);
   await expunged;
   if (plan.deleteMappings.length > 0) {
     store.removeMappingsByLocal(work.idx, plan.deleteMappings);
@@ -71,7 +71,17 @@ export async function propagateFlags<C extends ImapConnection>(
 ): Promise<PropagationOutcome> {
   const inFlight = flagsInFlight.get(work);
   flagsInFlight.delete(work);
-  const counts: CountsDelta = inFlight ? await inFlight : { toLocal: {}, toRemote: {} };
+  const none: CountsDelta = {};
+  // Both settle before the step ends, failed or not: no copy of this mailbox outlives its run.
+  const [stored, copied] = await Promise.allSettled([inFlight ?? none, takeEarlyCopies(work)]);
+  if (stored.status === 'rejected') throw stored.reason;
+  if (copied.status === 'rejected') throw copied.reason;
+  const [flags, copies] = [stored.value, copied.value];
+  const counts: CountsDelta = {
+    toLocal: { ...flags.toLocal, ...copies.toLocal },
+    toRemote: { ...flags.toRemote, ...copies.toRemote },
+    ...(flags.conflicts !== undefined && { conflicts: flags.conflicts }),
+  };
   const pendingUpdates = work.trackers.local.pending || work.trackers.remote.pending;
   return { counts, pendingUpdates };
 }

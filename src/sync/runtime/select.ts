@@ -112,7 +112,7 @@ export async function selectMailbox<C extends ImapConnection>(
       SIDES.some((side) => store.mappedUidsFrom(idx, side, dbNext[side]).length > 0));
   // The previous mailbox's trackers stop listening before our SELECTs; ours start as each SELECT
   // completes, so an update arriving while the other server is still selecting is not lost.
-  table.release(lane);
+  await table.release(lane);
   const trackers = { local: new SideTracker(0n), remote: new SideTracker(0n) };
   const site = { idx, conns, trackers };
   const firstListing: MailboxWork['firstListing'] = { local: undefined, remote: undefined };
@@ -173,7 +173,7 @@ export async function selectMailbox<C extends ImapConnection>(
     firstPass: { local: true, remote: true },
     // Listed in the old UIDVALIDITY's terms: worthless.
     firstListing: uidValidityKept ? firstListing : { local: undefined, remote: undefined },
-    prefetched: { local: undefined, remote: undefined },
+    earlyCopies: { local: undefined, remote: undefined },
     unseenSince: { local: null, remote: null },
     copies: ctx.copies ?? UNWATCHED,
     largeBody: new Mutex(),

@@ -2,7 +2,7 @@
 // connections with their trackers, and how far new messages have been copied. It lives next to
 // the lane between the chart's steps, so no UID set ever travels through the chart.
 import type { SelectedSide } from '../../../machines/contracts.js';
-import type { ImapConnection, MessageBody } from '../../imap/connection.js';
+import type { ImapConnection } from '../../imap/connection.js';
 import { MAX_UID } from '../../protocol/sequence-set.js';
 import type { StateStore } from '../../store/index.js';
 import type { MailboxState } from '../../store/types.js';
@@ -29,8 +29,12 @@ export interface MailboxWork<C extends ImapConnection = ImapConnection> {
   firstPass: PerSide<boolean>;
   /** The first pass's listing, when started right after the SELECT (new-mail.ts). */
   firstListing: PerSide<Promise<MessageInfo[]> | undefined>;
-  /** The first batch's bodies, asked for behind the expunge step's commands (copy.ts). */
-  prefetched: PerSide<PrefetchedBodies | undefined>;
+  /**
+   * The first pass's copy of the side's new messages, when started alongside the expunges and
+   * flag updates (new-mail.ts): resolves with how many it copied, undefined when it left the
+   * copying to the copy step. Taken by the flag step.
+   */
+  earlyCopies: PerSide<Promise<number | undefined> | undefined>;
   /**
    * HIGHESTMODSEQ seen before commands whose effects or untagged FETCHes the tracker could not
    * see — our APPENDs to the side, body FETCHes from it — when not yet re-read (new-mail.ts).
@@ -42,12 +46,6 @@ export interface MailboxWork<C extends ImapConnection = ImapConnection> {
   largeBody: Mutex;
   /** Stops routing unsolicited responses to the trackers. */
   detach: () => void;
-}
-
-/** Bodies asked for ahead of their APPEND: the UIDs, and one promise per UID in that order. */
-export interface PrefetchedBodies {
-  uids: readonly number[];
-  bodies: Promise<MessageBody>[];
 }
 
 /** The observer of a run nobody watches. */
@@ -63,14 +61,22 @@ export class WorkTable<C extends ImapConnection> {
     return this.ctx.store;
   }
 
-  /** The lane's previous mailbox stops listening to its connections. */
-  release(lane: number): void {
-    this.#byLane.get(lane)?.detach();
-    this.#byLane.delete(lane);
+  /**
+   * The lane's previous mailbox stops listening to its connections, once a copy it started early
+   * and did not wait for (it failed first) has settled: that copy's commands name UIDs of the
+   * previous mailbox, which must still be the selected one when they go out.
+   */
+  async release(lane: number): Promise<void> {
+    const previous = this.#byLane.get(lane);
+    if (previous === undefined) return;
+    const { local, remote } = previous.earlyCopies;
+    if (local !== undefined || remote !== undefined) await Promise.allSettled([local, remote]);
+    previous.detach();
+    if (this.#byLane.get(lane) === previous) this.#byLane.delete(lane);
   }
 
+  /** The lane's mailbox from now on (its previous one was released). */
   set(lane: number, work: MailboxWork<C>): void {
-    this.release(lane);
     this.#byLane.set(lane, work);
   }
 
