@@ -178,13 +178,8 @@ async function appendBatch(
   identities: CopyIdentities,
 ): Promise<BatchAppend> {
   const target = otherSide(source);
-  const settled = await Promise.allSettled(
-    fetchBodies(
-      work,
-      source,
-      batch.map((m) => m.uid),
-    ),
-  );
+  const uids = batch.map((m) => m.uid);
+  const settled = await Promise.allSettled(fetchBodies(work, source, uids));
   const bodies: MessageBody[] = [];
   let failure: unknown;
   settled.forEach((result, k) => {
