@@ -4,8 +4,13 @@
 import { createRunEngine } from '../run/engine.js';
 import { limitHeapGrowth } from '../run/heap-sizing.js';
 import { runCli } from './run.js';
+import { announceSyncCode } from './sync-code.js';
 
-// Once the Node modules a run needs are loaded (see heap-sizing.ts): the engine says when.
-void runCli(process.argv.slice(2), process.env, createRunEngine(undefined, limitHeapGrowth)).then((code) => {
+// The heap is sized once the Node modules a run needs are loaded (see heap-sizing.ts).
+const engine = createRunEngine(undefined, {
+  modulesLoaded: limitHeapGrowth,
+  mailboxesSynced: announceSyncCode,
+});
+void runCli(process.argv.slice(2), process.env, engine).then((code) => {
   process.exitCode = code;
 });

@@ -26,18 +26,20 @@ export type Engine = (
   progress?: Progress,
 ) => Promise<number>;
 
-/**
- * Called once the Node modules that reach the servers are loaded (node:tls for one over the
- * network), before the bulk of the run: the command sizes V8's heap there (src/run/heap-sizing.ts).
- */
-export type ModulesLoaded = () => void;
+/** What the command is told of a run as it goes (src/cli/main.ts). */
+export interface RunHooks {
+  /**
+   * The Node modules that reach the servers are loaded (node:tls for one over the network),
+   * before the bulk of the run: the command sizes V8's heap there (src/run/heap-sizing.ts).
+   */
+  modulesLoaded?(): void;
+  /** The run, now over, synchronized a mailbox (src/cli/compile-cache.ts keeps that code). */
+  mailboxesSynced?(): void;
+}
 
 /** `mailboxSync`: the mailbox actors' logic; default: the real one (mailboxSyncLogic). */
-export function createRunEngine(
-  mailboxSync?: MailboxSyncFactory,
-  modulesLoaded?: ModulesLoaded,
-): Engine & RunEngine {
-  return (inv, config, logger, progress) => run(inv, config, logger, mailboxSync, modulesLoaded, progress);
+export function createRunEngine(mailboxSync?: MailboxSyncFactory, hooks: RunHooks = {}): Engine & RunEngine {
+  return (inv, config, logger, progress) => run(inv, config, logger, mailboxSync, hooks, progress);
 }
 
 async function run(
@@ -45,7 +47,7 @@ async function run(
   config: Config,
   logger: Logger,
   mailboxSync: MailboxSyncFactory | undefined,
-  modulesLoaded: ModulesLoaded | undefined,
+  hooks: RunHooks,
   progress: Progress | undefined,
 ): Promise<number> {
   const started = process.hrtime.bigint();
@@ -71,9 +73,19 @@ async function run(
   const stopEarly = startTransports(inv, config);
   try {
     await Promise.all([loadTransportModules(config.local.type), loadTransportModules(config.remote.type)]);
-    modulesLoaded?.();
+    hooks.modulesLoaded?.();
     const { runChart } = await import('./run-chart.js');
-    return await runChart({ inv, config, logger, progress, store, recorder, started, mailboxSync });
+    return await runChart({
+      inv,
+      config,
+      logger,
+      progress,
+      store,
+      recorder,
+      started,
+      mailboxSync,
+      mailboxesSynced: hooks.mailboxesSynced,
+    });
   } finally {
     for (const stop of stopEarly) stop();
   }

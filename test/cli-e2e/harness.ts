@@ -44,6 +44,11 @@ export class Pair {
     return join(this.dir, 'state.db');
   }
 
+  /** The commands' $XDG_CACHE_HOME (the code cache is in its interimap/), one per pair. */
+  get cacheHome(): string {
+    return join(this.dir, '.cache');
+  }
+
   /** Writes the configuration file (tunnel to both servers unless `sections` say otherwise). */
   writeConfig(extra: { global?: string[]; local?: string[]; remote?: string[] } = {}): string {
     const section = (name: 'local' | 'remote', server: Dovecot, lines: string[] = []) => [
@@ -82,7 +87,12 @@ export class Pair {
     const everyLane = (this.maxConnections ?? 1) > 1 && tool === MAIN;
     return spawn(command, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOME: this.dir, ...(everyLane && { INTERIMAP_TEST_EVERY_LANE: '1' }) },
+      env: {
+        ...process.env,
+        HOME: this.dir,
+        XDG_CACHE_HOME: this.cacheHome,
+        ...(everyLane && { INTERIMAP_TEST_EVERY_LANE: '1' }),
+      },
     });
   }
 

@@ -19,13 +19,17 @@ function writeProgram(file: string, body: string): void {
   writeFileSync(file, programHeader('ab'.repeat(32)) + body);
 }
 
-/** Runs `program` through runProgram in a fresh process: its output, then runProgram's outcome. */
-function run(program: string, cacheDir: string, nodeOptions: string[] = []) {
+/**
+ * Runs `program` through runProgram in a fresh process: its output, then runProgram's outcome.
+ * `synced`: the program says it synchronized a mailbox, as main.ts does (see body below).
+ */
+function run(program: string, cacheDir: string, nodeOptions: string[] = [], synced = true) {
   const script =
     `const { runProgram } = await import(${JSON.stringify(MODULE)});` +
     `process.stdout.write(runProgram(${JSON.stringify(program)}, ${JSON.stringify(cacheDir)}) + '\\n');`;
   const r = spawnSync(process.execPath, [...nodeOptions, '--input-type=module', '-e', script], {
     encoding: 'utf8',
+    env: { ...process.env, TEST_SYNCED: synced ? '1' : '0' },
   });
   const output = r.stdout.trimEnd().split('\n');
   const outcome = output.pop();
@@ -37,8 +41,10 @@ const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.
 describe('runProgram', () => {
   const program = join(work, 'program.cjs');
   const cache = join(work, 'cache');
+  /** A program that doubles `n` and, when run `synced`, says it synchronized a mailbox. */
   const body = (n: number) =>
-    `function twice(x) { return 2 * x; }\nconsole.log('ran', twice(${n}), typeof require, typeof module);\n`;
+    `function twice(x) { return 2 * x; }\nconsole.log('ran', twice(${n}), typeof require, typeof module);\n` +
+    `if (process.env.TEST_SYNCED === '1') globalThis[Symbol.for('interimap.compile-cache.sync-code-ran')] = true;\n`;
 
   test('the first run compiles and saves, the next uses the cache', () => {
     writeProgram(program, body(21));
@@ -81,6 +87,35 @@ describe('runProgram', () => {
     const damaged = run(program, cache);
     assert.deepEqual([damaged.outcome, damaged.output], ['rejected', 'ran 24 function object']);
     assert.equal(run(program, cache).outcome, 'accepted');
+  });
+
+  test('a damaged cache refused by a run that synchronized nothing gives way to a partial one', () => {
+    const dir = join(work, 'cache-damaged');
+    run(program, dir);
+    const [whole] = cacheFiles(dir);
+    writeFileSync(join(dir, whole!), readFileSync(join(dir, whole!)).fill(7, 0, 64));
+    assert.equal(run(program, dir, [], false).outcome, 'rejected');
+    assert.deepEqual(cacheFiles(dir), [whole!.replace(/\.v8$/, '.partial.v8')]);
+    assert.equal(run(program, dir, [], false).outcome, 'partial');
+  });
+
+  test('a run that synchronized nothing saves a partial cache, made whole once by one that does', () => {
+    const dir = join(work, 'cache-partial');
+    const quiet = (expected: string) => assert.equal(run(program, dir, [], false).outcome, expected);
+    quiet('absent');
+    const [partial] = cacheFiles(dir);
+    assert.match(partial ?? '', /\.partial\.v8$/);
+    const written = statSync(join(dir, partial!)).mtimeMs;
+    quiet('partial');
+    assert.equal(
+      statSync(join(dir, partial!)).mtimeMs,
+      written,
+      'a partial cache is not rewritten for nothing',
+    );
+    assert.equal(run(program, dir).outcome, 'partial');
+    assert.deepEqual(cacheFiles(dir), [partial!.replace(/\.partial\.v8$/, '.v8')]);
+    assert.equal(run(program, dir).outcome, 'accepted');
+    quiet('accepted');
   });
 
   test('a run that fails saves nothing', () => {
