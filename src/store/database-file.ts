@@ -62,10 +62,15 @@ export function openLocked(path: string, create: boolean): Database.Database {
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE; COMMIT');
-    // Stricter than the Perl tool's FULL (SQLite's default): EXTRA also syncs the directory of
-    // the rollback journal. In exclusive locking mode the journal is kept between transactions
-    // and a commit is its synced header reset, so a checkpoint is durable once commit returns.
-    db.pragma('synchronous = EXTRA');
+    // Write-ahead log while we hold the database: a commit is one synced append to the log (FULL:
+    // durable once commit returns), where a rollback journal in exclusive mode cost three syncs
+    // (journal, database, journal header reset): 81 fsyncs instead of 275 on a small incremental,
+    // each a disk flush on a laptop. Set after the exclusive lock, so SQLite never makes the
+    // shared-memory index (a `-shm` file) either. StateStore.close() puts the file back in
+    // rollback mode, as the Perl tool expects it; after a crash, whichever tool opens it next
+    // replays the log.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
   } catch (e) {
     db.close();

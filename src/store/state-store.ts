@@ -100,8 +100,14 @@ export class StateStore {
     this.#ready();
   }
 
-  /** Releases the lock. */
+  /**
+   * Releases the lock, the file back in rollback-journal mode (database-file.ts); should that
+   * fail, it stays a valid database in write-ahead-log mode.
+   */
   close(): void {
+    try {
+      this.db.pragma('journal_mode = DELETE');
+    } catch {}
     this.db.close();
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -159,6 +160,25 @@ describe('compatibility with the Perl interimap 0.5.7', { timeout: 180_000 }, ()
     const exited = new Promise((resolve) => perl.once('exit', resolve));
     perl.kill('SIGTERM');
     await exited;
+    StateStore.open(rig.dbPath, { create: false }).close();
+  });
+
+  test('a database ours left with its write-ahead log (killed) is continued by the Perl tool', (t) => {
+    const rig = new PerlRig(t);
+    const store = new URL('../../src/store/index.js', import.meta.url).href;
+    const script = `import { StateStore } from ${JSON.stringify(store)};
+      const store = StateStore.open(${JSON.stringify(rig.dbPath)}, { create: true });
+      store.addMailbox(Buffer.from('Killed'), true);
+      process.exit(0);`;
+    const killed = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20000 });
+    assert.equal(killed.status, 0, String(killed.stderr));
+    assert.ok(statSync(`${rig.dbPath}-wal`).size > 0, 'the killed run left its log');
+    const perl = rig.runPerl();
+    assert.equal(perl.status, 0, perl.stderr);
+    assert.deepEqual(
+      (mailboxRows(rig.dbPath) as unknown[][]).find((row) => row[1] === '4B696C6C6564'),
+      [1, '4B696C6C6564', 'blob', 1],
+    );
     StateStore.open(rig.dbPath, { create: false }).close();
   });
 

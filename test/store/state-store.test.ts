@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -73,6 +73,33 @@ describe('opening', () => {
     );
     store.close();
     assert.equal(openInOtherProcess(store.path), 'opened');
+  });
+
+  test('writes through a log while open; closed, the file is in rollback mode and no log is left', (t) => {
+    const path = join(tempDir(t), 'state.db');
+    const store = StateStore.open(path, { create: true });
+    store.addMailbox(name('INBOX'), true);
+    assert.equal(statSync(`${path}-wal`).mode & 0o777, 0o600);
+    assert.throws(() => statSync(`${path}-shm`), /ENOENT/, 'no shared-memory index in exclusive mode');
+    store.close();
+    for (const suffix of ['-wal', '-shm', '-journal']) assert.throws(() => statSync(path + suffix), /ENOENT/);
+    // The header's read and write versions: 1 is a rollback journal, 2 a write-ahead log.
+    const header = readFileSync(path).subarray(18, 20);
+    assert.deepEqual([...header], [1, 1]);
+  });
+
+  test('a log left by a killed run is replayed by the next open', (t) => {
+    const path = join(tempDir(t), 'state.db');
+    const script = `import { StateStore } from ${JSON.stringify(STORE_MODULE)};
+      const store = StateStore.open(${JSON.stringify(path)}, { create: true });
+      store.addMailbox(Buffer.from('INBOX'), true);
+      process.exit(0);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20000 });
+    assert.equal(r.status, 0, String(r.stderr));
+    assert.ok(statSync(`${path}-wal`).size > 0, 'the killed run left its log');
+    const store = StateStore.open(path, { create: false });
+    t.after(() => store.close());
+    assert.notEqual(store.findMailbox(Buffer.from('INBOX')), undefined);
   });
 
   test('a second store in the same process is refused too', (t) => {
