@@ -19,6 +19,8 @@ export interface BenchContext {
   scale: number;
   runs: number;
   cpu?: CpuAccounting;
+  /** --db-dir: where the tools' state databases go (PairOptions.dbDir). */
+  dbDir?: string;
 }
 
 export interface Scenario {
@@ -136,6 +138,7 @@ interface Setting {
 function pairOptions(context: BenchContext, setting: Setting): PairOptions {
   return {
     ...(context.cpu && { cpu: context.cpu }),
+    ...(context.dbDir !== undefined && { dbDir: context.dbDir }),
     ...(setting.delayMs !== undefined && { remoteDelayMs: setting.delayMs }),
     ...(setting.full && { full: setting.full }),
   };

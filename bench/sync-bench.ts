@@ -1,6 +1,7 @@
 // `npm run bench`: compares our interimap with the Perl InterIMAP 0.5.7 on the scenarios of
 // bench/scenarios.ts, each on fresh servers, and prints median wall time, CPU, peak RSS, write bursts
 // and the Perl/ours wall-time ratio. Exits non-zero when any run failed or left the servers different.
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { lowerBoundScenarios } from './lower-bound.js';
 import { NODE_STARTUP_VARIABLES, type RunResult } from './pair.js';
@@ -14,7 +15,7 @@ interface Row {
 }
 
 const USAGE =
-  'usage: sync-bench [--tools=perl,ours] [--scenarios=1,2,3,4,5,6] [--runs=N] [--scale=1]\n' +
+  'usage: sync-bench [--tools=perl,ours] [--scenarios=1,2,3,4,5,6] [--runs=N] [--scale=1] [--db-dir=DIR]\n' +
   SCENARIOS.map((s) => `  ${s.group}: ${s.label}`).join('\n');
 
 function parseOptions(): { tools: Tool[]; groups: Set<number>; context: Omit<BenchContext, 'cpu'> } {
@@ -24,6 +25,7 @@ function parseOptions(): { tools: Tool[]; groups: Set<number>; context: Omit<Ben
       scenarios: { type: 'string', default: '1,2,3,4,5,6' },
       runs: { type: 'string', default: '3' },
       scale: { type: 'string', default: '1' },
+      'db-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -33,18 +35,21 @@ function parseOptions(): { tools: Tool[]; groups: Set<number>; context: Omit<Ben
   }
   const tools = values.tools.split(',').map((name) => {
     const tool = name === 'raw' ? undefined : TOOLS[name as Tool['name']];
-    if (!tool) throw new Error(`sync-bench: unknown tool '${name}' in --tools (perl, ours)`);
+    if (!tool) throw new Error(`unknown tool '${name}' in --tools (perl, ours)`);
     return tool;
   });
   const groups = new Set(values.scenarios.split(',').map(Number));
   if ([...groups].some((g) => !Number.isInteger(g) || g < 1)) {
-    throw new Error(`sync-bench: --scenarios wants numbers like 1,3,4, not '${values.scenarios}'`);
+    throw new Error(`--scenarios wants numbers like 1,3,4, not '${values.scenarios}'`);
   }
   const runs = Number(values.runs);
   const scale = Number(values.scale);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`sync-bench: --runs must be a positive integer`);
-  if (!(scale > 0 && scale <= 1)) throw new Error(`sync-bench: --scale must be in (0, 1]`);
-  return { tools, groups, context: { runs, scale } };
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer`);
+  if (!(scale > 0 && scale <= 1)) throw new Error(`--scale must be in (0, 1]`);
+  const dbDir = values['db-dir'];
+  if (dbDir !== undefined && !statSync(dbDir, { throwIfNoEntry: false })?.isDirectory())
+    throw new Error(`--db-dir ${dbDir} is not a directory`);
+  return { tools, groups, context: { runs, scale, ...(dbDir !== undefined && { dbDir }) } };
 }
 
 const seconds = (s: number) => `${s.toFixed(s < 10 ? 3 : 2)} s`;

@@ -1,7 +1,8 @@
 // The bench runner: the INI config both tools read, measurement of a child's exit code, stderr, CPU and
 // RSS, and an end-to-end Perl InterIMAP run on a tiny corpus that leaves both servers identical.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ServerPair } from '../../bench/pair.js';
 import { measure, median, TOOLS, writeConfig } from '../../bench/runner.js';
@@ -52,6 +53,29 @@ describe('bench runner', { timeout: 60_000 }, () => {
       const result = await measure(['/bin/sleep', '30'], { workDir: dir, timeoutMs: 300 });
       assert.notEqual(result.exitCode, 0);
       assert.match(result.stderr, /timed out after 0.3 s/);
+    } finally {
+      removeScratchDir(dir);
+    }
+  });
+
+  test('--db-dir: the tools keep their databases in a private directory there, removed with the pair', async () => {
+    const dir = makeScratchDir('interimap-bench-dbdir');
+    try {
+      const pair = await ServerPair.create(makeCorpus({ seed: 5, messages: 12, mailboxes: 2 }), {
+        dbDir: dir,
+      });
+      let inside: string[];
+      try {
+        const result = await pair.run(TOOLS.ours, {});
+        assert.equal(result.exitCode, 0, result.stderr);
+        const [own] = readdirSync(dir);
+        inside = readdirSync(join(dir, own!));
+        assert.deepEqual(await pair.differences(), []);
+      } finally {
+        await pair.stop();
+      }
+      assert.deepEqual(inside, ['ours.db']);
+      assert.deepEqual(readdirSync(dir), []);
     } finally {
       removeScratchDir(dir);
     }
