@@ -2,6 +2,7 @@
 // UID EXPUNGEs on the other server (manual, DESCRIPTION §2). Mapping rows of expunged pairs are
 // deleted only once both sides are expunged: a crash before that replays the expunge.
 import type { CountsDelta, PropagationOutcome, StepOutcome } from '../../../machines/contracts.js';
+import { addCounts, zeroCounts } from '../../../machines/counts.js';
 import type { ImapConnection } from '../../imap/connection.js';
 import { formatSequenceSet } from '../../protocol/sequence-set.js';
 import type { StateStore } from '../../store/index.js';
@@ -76,12 +77,7 @@ export async function propagateFlags<C extends ImapConnection>(
   const [stored, copied] = await Promise.allSettled([inFlight ?? none, takeEarlyCopies(work)]);
   if (stored.status === 'rejected') throw stored.reason;
   if (copied.status === 'rejected') throw copied.reason;
-  const [flags, copies] = [stored.value, copied.value];
-  const counts: CountsDelta = {
-    toLocal: { ...flags.toLocal, ...copies.toLocal },
-    toRemote: { ...flags.toRemote, ...copies.toRemote },
-    ...(flags.conflicts !== undefined && { conflicts: flags.conflicts }),
-  };
+  const counts = addCounts(addCounts(zeroCounts(), stored.value), copied.value);
   const pendingUpdates = work.trackers.local.pending || work.trackers.remote.pending;
   return { counts, pendingUpdates };
 }
