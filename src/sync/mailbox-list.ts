@@ -390,3 +390,38 @@ function planKnown(
     plan.sync.push({ ...target, reason: 'changed', listedUidNext });
   }
 }
+
+/**
+ * What one server's listing alone shows of a cycle's work, before the other server's is in: its
+ * mailboxes whose status differs from the database (or that the database lacks), and the new
+ * messages in them. Both are lower bounds of what the complete plan syncs: a mailbox changed on
+ * this side is synced whatever the other side shows.
+ */
+export function oneSideWork(
+  side: Side,
+  listing: SideListing,
+  database: readonly DbMailbox[],
+  ignore?: RegExp,
+): { dirty: number; newMessages: number } {
+  const ns: Namespace = { reference: listing.reference, delimiter: listing.rootDelimiter ?? null };
+  const rows = new Map(database.map((row) => [row.name, row]));
+  let dirty = 0;
+  let newMessages = 0;
+  for (const m of listing.mailboxes) {
+    if (hasAttribute(m, '\\NonExistent') || hasAttribute(m, '\\NoSelect')) continue;
+    const dbName = toDbName(m.name, ns);
+    if (dbName === null || (ignore !== undefined && dbName.search(ignore) !== -1)) continue;
+    const state = rows.get(dbName)?.[side];
+    const status = m.status;
+    if (
+      state !== undefined &&
+      status?.uidNext === state.uidNext &&
+      status.highestModSeq === state.highestModSeq
+    )
+      continue;
+    dirty++;
+    if (state !== undefined && status?.uidNext !== undefined)
+      newMessages += Math.max(0, status.uidNext - state.uidNext);
+  }
+  return { dirty, newMessages };
+}

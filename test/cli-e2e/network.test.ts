@@ -1,8 +1,10 @@
 // `interimap` over the network: the remote server over imaps (TLS with a pinned SPKI fingerprint,
 // PLAIN authentication), directly and through a SOCKS5 proxy, the local one over a tunnel; and
-// refused credentials named per side. Over plain TCP, what a no-op writes, write by write.
+// refused credentials named per side. Over plain TCP, what a no-op writes, write by write; and,
+// the remote far away, when the extra lanes' connections start.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type DelayProxy, startDelayProxy } from '../../bench/delay-proxy.js';
 import { type RecordingRelay, startRecordingRelay } from '../helpers/recording-relay.js';
 import { startSocks5Server } from '../helpers/socks5-server.js';
 import { assertInSync, Pair, saveMessage } from './harness.js';
@@ -123,5 +125,77 @@ describe('remote over plain TCP', { timeout: 120_000 }, () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^remote: ERROR: authentication refused/m);
     assert.doesNotMatch(run.stderr, /LIST|unhandled|TypeError/i);
+  });
+});
+
+describe('a distant remote', { timeout: 120_000 }, () => {
+  // The remote 2 × 100 ms away behind a delay proxy, a recording relay in front of the proxy: the
+  // relay sees when each connection came against the replies that had come back.
+  const MAILBOXES = ['INBOX', 'a', 'b', 'c', 'd'];
+  let pair: Pair;
+  let delay: DelayProxy;
+  let relay: RecordingRelay;
+  const remoteConfig = (password: string) => [
+    'type = imap',
+    'host = 127.0.0.1',
+    `port = ${relay.port}`,
+    'STARTTLS = NO',
+    'compress = NO',
+    `username = ${pair.remote.user}`,
+    `password = ${password}`,
+  ];
+
+  before(async () => {
+    pair = await Pair.start({ remote: { tcp: true } });
+    delay = await startDelayProxy({
+      targetHost: pair.remote.host,
+      targetPort: pair.remote.imapPort!,
+      delayMs: 100,
+    });
+    relay = await startRecordingRelay('127.0.0.1', delay.port);
+    for (const mailbox of MAILBOXES.slice(1)) await pair.local.doveadm(['mailbox', 'create', '-s', mailbox]);
+    pair.writeConfig({ remote: remoteConfig(pair.remote.password) });
+    const initial = await pair.run();
+    assert.equal(initial.code, 0, initial.stderr);
+  });
+  after(async () => {
+    await Promise.all([relay.close(), delay.close()]);
+    await pair.stop();
+  });
+
+  /** Connections to the remote made before the first reply to its listing came back, and in all. */
+  async function connectionsOfARun(): Promise<{ beforeListing: number; total: number }> {
+    relay.both.length = 0;
+    const run = await pair.run();
+    assert.equal(run.code, 0, run.stderr);
+    await assertInSync(pair);
+    const listed = relay.both.findIndex((c) => c.from === 'server' && / OK List completed/.test(c.text));
+    assert.ok(listed > 0, 'no listing reply seen');
+    const connects = (chunks: typeof relay.both) => chunks.filter((c) => c.from === 'connect').length;
+    return { beforeListing: connects(relay.both.slice(0, listed)), total: connects(relay.both) };
+  }
+
+  test("lanes open while the remote's listing is on its way when the local one shows the work", async () => {
+    for (const [i, mailbox] of MAILBOXES.entries()) await saveMessage(pair.local, mailbox, `new-${i}`);
+    // Five changed mailboxes locally: the second lane at once, all four (the default) once the
+    // remote has lagged the local listing by a slow link's round trip.
+    assert.deepEqual(await connectionsOfARun(), { beforeListing: 4, total: 4 });
+  });
+
+  test('one changed mailbox opens no other lane', async () => {
+    await saveMessage(pair.local, 'b', 'alone');
+    assert.deepEqual(await connectionsOfARun(), { beforeListing: 1, total: 1 });
+  });
+
+  test('a refused password while lanes open: one error line, and the run ends', async () => {
+    for (const mailbox of MAILBOXES) await saveMessage(pair.local, mailbox, `refused-${mailbox}`);
+    pair.writeConfig({ remote: remoteConfig('wrong') });
+    relay.both.length = 0;
+    const run = await pair.run();
+    assert.equal(run.code, 1);
+    const errors = run.stderr.split('\n').filter((line) => /error/i.test(line));
+    assert.equal(errors.length, 1, run.stderr);
+    assert.match(errors[0]!, /^remote: ERROR: authentication refused/);
+    assert.ok(relay.both.filter((c) => c.from === 'connect').length > 1, 'no other lane was opening');
   });
 });

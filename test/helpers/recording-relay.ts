@@ -1,14 +1,15 @@
 // A TCP relay on 127.0.0.1 that records every chunk a client writes, in arrival order: a small
 // client write on loopback arrives as one chunk, so a chunk shows what the client sent together.
-// It also keeps both directions interleaved, to tell what the client sent before which reply.
+// It also keeps both directions interleaved, to tell what the client sent before which reply, and
+// when each connection came.
 import { startTcpRelay } from './tcp-relay.js';
 
 export interface RecordingRelay {
   port: number;
   /** Client→server chunks so far, as latin1 text. */
   chunks: string[];
-  /** Chunks of both directions in the order they reached the relay. */
-  both: Array<{ from: 'client' | 'server'; text: string }>;
+  /** Chunks of both directions in the order they reached the relay, and each new connection. */
+  both: Array<{ from: 'client' | 'server' | 'connect'; text: string }>;
   close(): Promise<void>;
 }
 
@@ -16,6 +17,7 @@ export async function startRecordingRelay(targetHost: string, targetPort: number
   const chunks: string[] = [];
   const both: RecordingRelay['both'] = [];
   const relay = await startTcpRelay(targetHost, targetPort, (client, upstream) => {
+    both.push({ from: 'connect', text: '' });
     client.on('data', (chunk: Buffer) => {
       chunks.push(chunk.toString('latin1'));
       both.push({ from: 'client', text: chunk.toString('latin1') });

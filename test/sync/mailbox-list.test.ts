@@ -5,6 +5,7 @@ import {
   type ListedMailbox,
   type MailboxListInput,
   type MailboxStatus,
+  oneSideWork,
   planMailboxList,
 } from '../../src/sync/mailbox-list.js';
 
@@ -324,5 +325,43 @@ describe('planMailboxList: ignore-mailbox', () => {
       plan.sync.map((s) => s.dbName),
       ['virtualx'],
     );
+  });
+});
+
+describe('oneSideWork: one listing against the database, before the other is in', () => {
+  const row = (idx: number, name: string, local = state(10, 100n), remote = state(20, 200n)): DbMailbox => ({
+    idx,
+    name,
+    subscribed: false,
+    local,
+    remote,
+  });
+  const database = [row(1, 'same'), row(2, 'newer'), row(3, 'flagged'), row(4, 'a\0b'), row(5, 'virtual')];
+  const listing = (mailboxes: ListedMailbox[]) => ({ reference: 'ref/', mailboxes, rootDelimiter: '.' });
+
+  test('counts the mailboxes that differ from their row, and the new messages in them', () => {
+    const work = oneSideWork(
+      'local',
+      listing([
+        mbx('ref/same', [], '.', state(10, 100n)),
+        mbx('ref/newer', [], '.', state(13, 104n)),
+        mbx('ref/flagged', [], '.', state(10, 101n)),
+        mbx('ref/a.b', [], '.', state(12, 102n)),
+        mbx('ref/unknown', [], '.', state(50, 9n)),
+        mbx('ref/nostatus', [], '.'),
+        mbx('ref/virtual', [], '.', state(99, 999n)),
+        mbx('ref/hidden', ['\\NoSelect'], '.'),
+        mbx('elsewhere', [], '.', state(99, 999n)),
+      ]),
+      database,
+      /^virtual$/,
+    );
+    // newer (+3), flagged, a.b (+2), unknown and nostatus (no row: no count of new messages).
+    assert.deepEqual(work, { dirty: 5, newMessages: 5 });
+  });
+
+  test("reads this side's state only", () => {
+    const work = oneSideWork('remote', listing([mbx('ref/same', [], '.', state(10, 100n))]), database);
+    assert.deepEqual(work, { dirty: 1, newMessages: 0 });
   });
 });

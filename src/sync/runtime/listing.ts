@@ -155,16 +155,32 @@ export async function listBothServers(
     }
   });
   const delimiterOf = await roots.catch((error: unknown) => Promise.reject(runtimeError(error)));
-  const listing = (side: Side): SideListing => ({
-    reference: config.references[side],
-    rootDelimiter: delimiterOf[side],
-    mailboxes: listed[side].map(listedMailbox),
-  });
+  const listing = (side: Side) => sideListing(config, side, listed[side], delimiterOf[side]);
   return {
     listings: { local: listing('local'), remote: listing('remote') },
     delimiters: delimiterOf,
     roundTripMs,
   };
+}
+
+/** One server's listing as the plan reads it. */
+function sideListing(
+  config: ListingConfig,
+  side: Side,
+  entries: readonly ListEntry[],
+  rootDelimiter: string | null,
+): SideListing {
+  return { reference: config.references[side], rootDelimiter, mailboxes: entries.map(listedMailbox) };
+}
+
+/** What startEarlyListing sent, as the plan reads it, once both its commands are answered. */
+export async function earlySideListing(
+  early: EarlyListing,
+  config: ListingConfig,
+  side: Side,
+): Promise<SideListing> {
+  const [root, entries] = await Promise.all([early.root, early.entries]);
+  return sideListing(config, side, entries, root.delimiter);
 }
 
 /**

@@ -5,8 +5,15 @@ import { fromPromise } from 'xstate';
 import type { ListingOutcome, OrchestratorActorContracts, SyncError } from '../../../machines/contracts.js';
 import type { PromiseActors } from '../../../machines/placeholders.js';
 import type { ImapConnection } from '../../imap/connection.js';
-import { laneLimit } from '../lanes.js';
-import { type DbMailbox, type MailboxListPlan, planMailboxList, type SyncTarget } from '../mailbox-list.js';
+import { laneLimit, SLOW_ROUND_TRIP_MS } from '../lanes.js';
+import {
+  type DbMailbox,
+  type MailboxListPlan,
+  oneSideWork,
+  planMailboxList,
+  type SideListing,
+  type SyncTarget,
+} from '../mailbox-list.js';
 import { toWireName } from '../names.js';
 import { type PerSide, SIDES, type Side } from '../side.js';
 import type { SyncContext } from './context.js';
@@ -16,7 +23,9 @@ import {
   databaseMailboxes,
   dbCell,
   type EarlyListing,
+  earlySideListing,
   type ListingConfig,
+  type Listings,
   listBothServers,
   startEarlyListing,
 } from './listing.js';
@@ -59,6 +68,8 @@ export function createOrchestratorActors(
   let early: Partial<PerSide<EarlyListing>> | undefined;
   /** Only the first connection of the run sends its listing early. */
   let mayListEarly = options.listEarly;
+  /** Opens lanes as the early listing comes in, until the first listing is complete. */
+  let warmer: LaneWarmer | undefined;
 
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -78,7 +89,14 @@ export function createOrchestratorActors(
     const sentEarly = early;
     early = undefined;
     const list = () => listBothServers(lane, options.listing, mailboxes, sentEarly);
-    const { listings, delimiters, roundTripMs } = await (watch ? watch.listing(list) : list());
+    let listed: Listings;
+    try {
+      listed = await (watch ? watch.listing(list) : list());
+    } finally {
+      warmer?.stop();
+      warmer = undefined;
+    }
+    const { listings, delimiters, roundTripMs } = listed;
     // A version-0 database needs both delimiters before it can be read (src/store).
     if (ctx.store.upgradePending) ctx.store.upgradeSchema(delimiters.local, delimiters.remote);
     const database = databaseMailboxes(ctx.store);
@@ -106,12 +124,23 @@ export function createOrchestratorActors(
     connectServers: fromPromise(({ input }) =>
       step(async () => {
         const sentEarly: Partial<PerSide<EarlyListing>> = {};
+        warmer = mayListEarly ? new LaneWarmer(ctx, servers, options.listing.ignore) : undefined;
         const startListing = (side: Side, connection: ImapConnection) => {
           const sent = startEarlyListing(connection, options.listing, side);
-          if (sent !== undefined) sentEarly[side] = sent;
+          if (sent === undefined) return;
+          sentEarly[side] = sent;
+          earlySideListing(sent, options.listing, side).then(
+            (listing) => warmer?.listed(side, listing),
+            () => {},
+          );
         };
         early = mayListEarly ? sentEarly : undefined;
-        await servers.connect(input.lanes, mayListEarly ? startListing : undefined);
+        try {
+          await servers.connect(input.lanes, mayListEarly ? startListing : undefined);
+        } catch (error) {
+          warmer?.stop();
+          throw error;
+        }
         mayListEarly = false;
         if (watch) {
           for (const side of SIDES) {
@@ -194,4 +223,41 @@ function outcomeOf(
     listing: { abort: null, changes: planChanges(plan), toSync: targets.map((t) => t.dbName) },
     targets,
   };
+}
+
+/**
+ * Opens lanes before the first listing is complete. When one server's listing is in, the lanes
+ * its changes alone ask for (oneSideWork: lower bounds of the cycle's work) start opening while
+ * the other server's listing is on its way; if that one is still out SLOW_ROUND_TRIP_MS later,
+ * its link counts as slow, and the lanes a slow link asks for open too. Their logins overlap the
+ * wait for the slow server instead of following it.
+ */
+class LaneWarmer {
+  #listed = 0;
+  #lagging: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: SyncContext<ImapConnection>,
+    private readonly servers: Servers,
+    private readonly ignore: RegExp | undefined,
+  ) {}
+
+  listed(side: Side, listing: SideListing): void {
+    if (++this.#listed > 1) {
+      this.stop();
+      return;
+    }
+    // A version-0 database cannot be read before both delimiters are known (src/store).
+    if (this.ctx.store.upgradePending) return;
+    const work = oneSideWork(side, listing, databaseMailboxes(this.ctx.store), this.ignore);
+    this.servers.warm(laneLimit({ ...work, roundTripMs: 0 }));
+    this.#lagging = setTimeout(
+      () => this.servers.warm(laneLimit({ ...work, roundTripMs: SLOW_ROUND_TRIP_MS })),
+      SLOW_ROUND_TRIP_MS,
+    );
+  }
+
+  stop(): void {
+    clearTimeout(this.#lagging);
+  }
 }

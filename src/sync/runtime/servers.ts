@@ -38,23 +38,47 @@ export class Servers {
   /** Lanes being opened on demand, by index (cleared with the lanes). */
   #opening = new Map<number, Promise<Lane<ImapConnection>>>();
 
+  /** How many lanes the run may open (connect's `lanes`). */
+  #laneCount = 1;
+
   /**
    * Replaces every lane with lane 0's fresh pair; lanes 1 to `lanes - 1` open when first asked
-   * for (ctx.openLane). Nothing is kept when a side fails: the first failure (naming its side)
-   * is thrown.
+   * for (ctx.openLane), which may be while lane 0 is still opening. Nothing is kept when a side
+   * fails: the first failure (naming its side) is thrown.
    */
   async connect(
     lanes: number,
     onSetupQueued?: (side: Side, connection: ImapConnection) => void,
   ): Promise<void> {
     await this.closeAll();
-    this.ctx.lanes = [await this.#openPair(0, onSetupQueued)];
+    const opened: Array<Lane<ImapConnection>> = [];
+    this.ctx.lanes = opened;
+    this.#laneCount = lanes;
     this.ctx.openLane = (lane) => {
       if (lane < 1 || lane >= lanes) return Promise.reject(runtimeError(new Error(`no lane ${lane}`)));
       const opening = this.#opening.get(lane) ?? this.#openLazily(lane);
       this.#opening.set(lane, opening);
       return opening;
     };
+    try {
+      opened[0] = await this.#openPair(0, onSetupQueued);
+    } catch (error) {
+      await this.closeAll(); // and the lanes opening meanwhile, as they open
+      throw error;
+    }
+  }
+
+  /**
+   * Starts opening lanes 1 to `count - 1` (at most the run's lanes; undefined: all of them) before
+   * a mailbox asks for them, so that their logins overlap a wait, lane 0's own login included. A
+   * lane that fails to open fails the mailbox that takes it, as if it had opened when asked; one
+   * no mailbox takes stays idle.
+   */
+  warm(count: number | undefined): void {
+    const open = this.ctx.openLane;
+    if (open === undefined) return;
+    const last = Math.min(count ?? this.#laneCount, this.#laneCount);
+    for (let lane = 1; lane < last; lane++) open(lane).catch(() => {});
   }
 
   async #openLazily(lane: number): Promise<Lane<ImapConnection>> {
