@@ -1,4 +1,5 @@
 // Maps a [local]/[remote] section of the configuration onto the IMAP connection runtime's options.
+import type { Invocation } from '../cli/invocation.js';
 import type { ServerConfig } from '../config/types.js';
 import type { ConnectionOptions, DebugLevel } from '../imap/connection.js';
 import type { TransportOptions } from '../transport/transport.js';
@@ -8,6 +9,11 @@ export interface RunFlags {
   debug: number;
   /** --watch: SO_KEEPALIVE on network sockets (manual, --watch). */
   watch: boolean;
+}
+
+/** The command line's part of every connection's options. */
+export function runFlagsOf(inv: Pick<Invocation, 'debug' | 'watch'>): RunFlags {
+  return { debug: inv.debug, watch: inv.watch !== undefined };
 }
 
 export function connectionOptions(server: ServerConfig, flags: RunFlags): ConnectionOptions {
@@ -34,6 +40,7 @@ export function connectionOptions(server: ServerConfig, flags: RunFlags): Connec
     transport.host = server.host;
     transport.port = server.port;
     transport.keepAlive = flags.watch;
+    if (server.type === 'imap') transport.startTls = server.starttls;
     if (server.proxy !== undefined) transport.proxy = server.proxy;
   }
   return {

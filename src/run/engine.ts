@@ -12,7 +12,7 @@ import { StateStore } from '../store/index.js';
 import type { SyncContext } from '../sync/runtime/context.js';
 import { loadTransportModules, startTransportEarly } from '../transport/transport.js';
 import type { TraceRecorder } from '../viz/trace.js';
-import { connectionOptions } from './connection-options.js';
+import { connectionOptions, runFlagsOf } from './connection-options.js';
 import { logError } from './loggers.js';
 
 /** The mailbox actors' logic for a context (src/sync/runtime/mailbox-actors.ts). */
@@ -72,7 +72,12 @@ async function run(
   }
   const stopEarly = startTransports(inv, config);
   try {
-    await Promise.all([loadTransportModules(config.local.type), loadTransportModules(config.remote.type)]);
+    const flags = runFlagsOf(inv);
+    await Promise.all(
+      (['local', 'remote'] as const).map((side) =>
+        loadTransportModules(connectionOptions(config[side], flags).transport),
+      ),
+    );
     hooks.modulesLoaded?.();
     const { runChart } = await import('./run-chart.js');
     return await runChart({
@@ -97,7 +102,7 @@ async function run(
  */
 function startTransports(inv: Invocation, config: Config): Array<() => void> {
   if (!synchronizes(inv.command)) return [];
-  const flags = { debug: inv.debug, watch: inv.watch !== undefined };
+  const flags = runFlagsOf(inv);
   return (['local', 'remote'] as const).map((side) =>
     startTransportEarly(connectionOptions(config[side], flags).transport),
   );

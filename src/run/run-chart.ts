@@ -21,7 +21,7 @@ import { mailboxSyncLogic } from '../sync/runtime/mailbox-actors.js';
 import { createOrchestratorActors } from '../sync/runtime/orchestrator-actors.js';
 import { connectionActorName } from '../viz/actor-names.js';
 import type { TraceRecorder } from '../viz/trace.js';
-import { connectionOptions } from './connection-options.js';
+import { connectionOptions, runFlagsOf } from './connection-options.js';
 import { watchCopies } from './copy-watch.js';
 import type { MailboxSyncFactory } from './engine.js';
 import { imapLogger, logError, syncLogger } from './loggers.js';
@@ -76,7 +76,7 @@ export async function runChart(run: ChartRun): Promise<number> {
     openConnection: (side, lane, onSetupQueued) =>
       openConnection(
         {
-          ...connectionOptions(config[side], { debug: inv.debug, watch: watching }),
+          ...connectionOptions(config[side], runFlagsOf(inv)),
           ...(onSetupQueued && { onSetupQueued }),
           ...(recorder && {
             trace: { inspect: recorder.inspect, systemId: connectionActorName(side, lane) },

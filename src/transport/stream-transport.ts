@@ -19,7 +19,7 @@ const CLOSE_GRACE_MS = 2_000;
 
 /** The lowest layer: a socket, or a tunnel's two pipes, with its raw byte counters. */
 export type Link =
-  | { kind: 'socket'; socket: Socket; label: string; tls: TlsClient }
+  | { kind: 'socket'; socket: Socket; label: string; tls: TlsClient | undefined }
   | { kind: 'tunnel'; child: TunnelProcess; label: string };
 
 export class StreamTransport implements Transport {
@@ -195,6 +195,8 @@ export class StreamTransport implements Transport {
     }
     this.heldDuringHandshake = [];
     try {
+      if (link.tls === undefined)
+        throw new TransportError(`${link.label}: opened for plaintext only, not TLS`);
       const { secureSocket } = await import('./tls.js');
       this.secure = await secureSocket(link.socket, link.tls);
     } catch (error) {

@@ -18,6 +18,9 @@ export { TransportError } from './errors.js';
 export { type Pin, parseFingerprint } from './pin.js';
 export { type ProxySpec, parseProxyUrl } from './proxy.js';
 export type { TlsOptions } from './tls.js';
+
+import type { TlsClient, TlsOptions } from './tls.js';
+
 export { splitTunnelCommand, type TunnelCommand } from './tunnel.js';
 export type { Transport, TransportClosed, TransportOptions } from './types.js';
 
@@ -36,6 +39,36 @@ function tcpSocket(host: Host, port: number, label: string): Promise<Socket> {
   });
 }
 
+/** Whether a transport of these options may ever run TLS. */
+function usesTls(options: TransportOptions): boolean {
+  return options.type === 'imaps' || (options.type === 'imap' && options.startTls !== false);
+}
+
+/**
+ * How long a checked TLS setup is reused by the next connections to the same server: a run's lanes
+ * open within seconds, and a --watch run reconnecting later reads the trust anchors again.
+ */
+const TLS_REUSE_MS = 60_000;
+
+/** TLS setups by server and settings, with when each was made (see tlsClientFor). */
+const tlsClients = new Map<string, { made: number; client: Promise<TlsClient> }>();
+
+/**
+ * The checked settings and secure context for connections to `host`: made once and shared by the
+ * connections opened within TLS_REUSE_MS. Making one parses every trust anchor (~3 ms of CPU).
+ */
+function tlsClientFor(host: Host, options: TlsOptions): Promise<TlsClient> {
+  const key = JSON.stringify([host.address, options]);
+  const now = Date.now();
+  const known = tlsClients.get(key);
+  if (known !== undefined && now - known.made < TLS_REUSE_MS) return known.client;
+  // node:tls is loaded only here (and by loadTransportModules): a tunnel never needs it.
+  const client = import('./tls.js').then(({ prepareTls }) => prepareTls(host, options));
+  tlsClients.set(key, { made: now, client });
+  client.catch(() => tlsClients.delete(key));
+  return client;
+}
+
 /** Transports started by startTransportEarly that no connection has taken yet. */
 const early: Array<{ key: string; transport: Promise<Transport> }> = [];
 
@@ -50,6 +83,7 @@ function earlyKey(o: TransportOptions): string {
     o.proxy,
     o.keepAlive === true,
     o.tls,
+    usesTls(o),
   ]);
 }
 
@@ -77,11 +111,12 @@ export function startTransportEarly(options: TransportOptions): () => void {
 }
 
 /**
- * Loads the modules opening a transport of this type needs beyond this one: node:tls for a socket
- * (a tunnel never needs it). For a caller that must know they are loaded (src/run/heap-sizing.ts).
+ * Loads the modules opening such a transport needs beyond this one: node:tls for a socket that may
+ * run TLS (a tunnel or a plaintext-only socket never needs it). For a caller that must know they are
+ * loaded (src/run/heap-sizing.ts).
  */
-export async function loadTransportModules(type: TransportOptions['type']): Promise<void> {
-  if (type !== 'tunnel') await import('./tls.js');
+export async function loadTransportModules(options: TransportOptions): Promise<void> {
+  if (usesTls(options)) await import('./tls.js');
 }
 
 /** Opens the transport `options` describe, or takes over the one startTransportEarly opened. */
@@ -103,9 +138,7 @@ async function connectTransport(options: TransportOptions): Promise<Transport> {
   const target = hostPort(host, port);
   const label = `${options.type}://${target}`;
   // Settings errors (unreadable CA file, bad pin or cipher) come before any network activity.
-  // node:tls is loaded only here (and by loadTransportModules): a tunnel never needs it.
-  const { prepareTls } = await import('./tls.js');
-  const tls = await prepareTls(host, options.tls);
+  const tls = usesTls(options) ? await tlsClientFor(host, options.tls) : undefined;
   const socket = options.proxy
     ? await connectThroughProxy(options.proxy, host, port)
     : await tcpSocket(host, port, target);

@@ -20,6 +20,11 @@ export interface TransportOptions {
   keepAlive?: boolean;
   /** Used by imaps from the first byte and by startTls(). */
   tls: TlsOptions;
+  /**
+   * type=imap: whether startTls() may be called (STARTTLS). false: the connection stays plaintext,
+   * and the TLS settings are neither read nor loaded. Default true.
+   */
+  startTls?: boolean;
 }
 
 export interface TransportClosed {

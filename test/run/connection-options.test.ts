@@ -42,6 +42,7 @@ test('imaps with a proxy and a pin; imap with STARTTLS; options passed through',
     port: 1143,
     keepAlive: true,
     tls: { verify: true, fingerprints: [], servername: '' },
+    startTls: true,
   });
   assert.equal(local.startTls, true);
   assert.deepEqual(local.auth, ['LOGIN']);
@@ -65,6 +66,13 @@ test('imaps with a proxy and a pin; imap with STARTTLS; options passed through',
   assert.equal(remote.startTls, false);
   assert.equal(remote.compress, true);
   assert.equal(remote.debug, 2, '--debug given three times is level 2');
+});
+
+test('imap with STARTTLS = NO: a plaintext-only transport, its TLS settings unread', () => {
+  const config = configOf('[local]\ntype = imap\nSTARTTLS = NO\n[remote]\n');
+  const local = connectionOptions(config.local, { debug: 0, watch: false });
+  assert.equal(local.startTls, false);
+  assert.equal(local.transport.startTls, false);
 });
 
 test('tunnel: null-stderr holds unless --debug is given', () => {

@@ -1,6 +1,6 @@
 // The Node modules the transports load only when needed, checked in a fresh Node where nothing else
 // loaded them: node:zlib when a connection starts COMPRESS (a no-op never does), node:tls for a
-// server over the network (a tunnel never needs it).
+// server that may run TLS (a tunnel or a plaintext-only server never needs it).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
@@ -30,13 +30,16 @@ test('the transports load without node:zlib; starting COMPRESS loads it', () => 
   assert.deepEqual(out, { before: false, after: true });
 });
 
-test('loadTransportModules: node:tls for a server over the network, nothing for a tunnel', () => {
+test('loadTransportModules: node:tls for a server that may run TLS, nothing for a tunnel or plaintext', () => {
   const out = fresh(`
     const { loadTransportModules } = await import('./src/transport/transport.js');
-    await loadTransportModules('tunnel');
+    const tls = { verify: true };
+    await loadTransportModules({ type: 'tunnel', command: 'true', tls });
     const tunnel = loaded('tls');
-    await loadTransportModules('imaps');
-    console.log(JSON.stringify({ tunnel, imaps: loaded('tls') }));
+    await loadTransportModules({ type: 'imap', tls, startTls: false });
+    const plaintext = loaded('tls');
+    await loadTransportModules({ type: 'imap', tls });
+    console.log(JSON.stringify({ tunnel, plaintext, starttls: loaded('tls') }));
   `);
-  assert.deepEqual(out, { tunnel: false, imaps: true });
+  assert.deepEqual(out, { tunnel: false, plaintext: false, starttls: true });
 });

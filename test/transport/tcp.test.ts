@@ -63,6 +63,19 @@ describe('imap over TCP', { timeout: 60_000 }, () => {
     assert.ok(transport.bytesRead > 0 && transport.bytesWritten > 0);
   });
 
+  test('plaintext only (startTls false): the TLS settings are not read, and TLS cannot start', async () => {
+    const { transport, imap } = await connect({
+      type: 'imap',
+      host: 'localhost',
+      port: server.imapPort!,
+      tls: { verify: true, caFile: '/nonexistent/ca.pem' },
+      startTls: false,
+    });
+    assert.match(await imap.nextLine(), /^\* OK /);
+    assert.match((await imap.command('STARTTLS')).tagged, /^OK /);
+    await assert.rejects(transport.startTls(Buffer.alloc(0)), /opened for plaintext only, not TLS/);
+  });
+
   test('STARTTLS upgrades in place; a command written mid-handshake and LOGIN then go over TLS', async () => {
     const tls = { verify: true, caFile: server.caFile! };
     const { transport, imap, closed } = await connect({

@@ -2,7 +2,9 @@
 // verification), CA file/dir, SNI as logged by the server, protocol range and cipher settings.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { spkiDigest } from '../../src/transport/tls.js';
 import {
@@ -155,6 +157,24 @@ describe('imaps', { timeout: 60_000 }, () => {
       greet(server, { verify: true, caPath: '/nonexistent' }, closedPort),
       /cannot read CA directory '\/nonexistent': ENOENT/,
     );
+  });
+
+  test('connections to one server with the same settings share one checked setup', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'interimap-tls-shared-'));
+    try {
+      const caFile = join(dir, 'ca.pem');
+      copyFileSync(server.caFile!, caFile);
+      assert.match(await greet(server, { verify: true, caFile }), /\| \* OK /);
+      rmSync(caFile);
+      // The second connection does not read the CA file again; other settings make another setup.
+      assert.match(await greet(server, { verify: true, caFile }), /\| \* OK /);
+      await assert.rejects(
+        greet(server, { verify: true, caFile, servername: 'localhost' }),
+        /cannot read CA file/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('minVersion TLSv1.3 against a TLS 1.2 server is refused; maxVersion caps the client', async () => {
