@@ -14,6 +14,7 @@ export type SyncErrorKind =
   | 'uidvalidity-changed' // RFC 3501 §2.3.1.1: every stored UID of the mailbox is void
   | 'server' // a tagged NO/BAD the step cannot go on without
   | 'connection' // the socket closed or timed out; watch mode reconnects
+  | 'lane-unavailable' // a lane's connections could not be opened: the mailbox, untouched, waits for another
   | 'protocol' // the server sent something that is not IMAP
   | 'database' // the state database cannot be opened, locked or written
   | 'mailbox-list' // the mailbox lists cannot be reconciled (e.g. a known mailbox disappeared)

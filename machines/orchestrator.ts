@@ -51,6 +51,11 @@ export interface OrchestratorContext {
   queue: string[];
   /** Lanes this cycle uses (the listing may find fewer than maxParallel worth opening). */
   cycleLanes: number;
+  /**
+   * Lanes that can open: lowered to a lane whose connections could not be opened (a server's limit
+   * on connections, say), until the servers are connected again.
+   */
+  openableLanes: number;
   /** Running mailbox actors: which mailbox each syncs, on which lane of connections. */
   running: Record<MailboxActorId, { mailbox: string; lane: number }>;
   spawnedCount: number;
@@ -111,6 +116,7 @@ function initialContext({ command, maxParallel = 1, watch = null }: Orchestrator
     watch: command.name === 'sync' ? watch : null,
     queue: [],
     cycleLanes: maxParallel,
+    openableLanes: maxParallel,
     running: {},
     spawnedCount: 0,
     changes: [],
@@ -198,7 +204,7 @@ export const orchestratorMachine = setup({
     })),
     noteConnectionLost: assign({ connectionLost: true }),
     noteChange: assign({ changedMeanwhile: true }),
-    noteConnected: assign({ connectionLost: false }),
+    noteConnected: assign(({ context }) => ({ connectionLost: false, openableLanes: context.maxParallel })),
     resetBackoff: assign({ reconnectAttempts: 0 }),
     countReconnectAttempt: assign({ reconnectAttempts: ({ context }) => context.reconnectAttempts + 1 }),
     startCycle: assign(({ context }) => ({
@@ -208,7 +214,7 @@ export const orchestratorMachine = setup({
     recordListing: assign(({ context }, listing: ListingOutcome) => ({
       changes: listing.changes,
       queue: listing.toSync,
-      cycleLanes: Math.max(1, Math.min(context.maxParallel, listing.lanes ?? context.maxParallel)),
+      cycleLanes: Math.max(1, Math.min(context.openableLanes, listing.lanes ?? context.maxParallel)),
     })),
     countMailboxChanges: assign({
       summary: ({ context }, { applied }: { applied: number }) => ({
@@ -247,10 +253,21 @@ export const orchestratorMachine = setup({
       enqueue.assign({ running, queue, spawnedCount });
     }),
     collectMailbox: enqueueActions(({ context, enqueue }, { actorId, output }: Finished) => {
-      const { [actorId]: _done, ...running } = context.running;
+      const { [actorId]: done, ...running } = context.running;
       const { summary } = context;
-      const failure = output.status === 'failed' ? [{ mailbox: output.mailbox, error: output.error }] : [];
       enqueue.stopChild(actorId);
+      // Its lane could not open: the mailbox was not touched. It waits for one of the lanes below.
+      if (output.status === 'failed' && output.error.kind === 'lane-unavailable' && done && done.lane > 0) {
+        const openableLanes = Math.min(context.openableLanes, done.lane);
+        enqueue.assign({
+          running,
+          queue: [output.mailbox, ...context.queue],
+          openableLanes,
+          cycleLanes: Math.min(context.cycleLanes, openableLanes),
+        });
+        return;
+      }
+      const failure = output.status === 'failed' ? [{ mailbox: output.mailbox, error: output.error }] : [];
       enqueue.assign({
         running,
         connectionLost: context.connectionLost || failure.some((f) => f.error.kind === 'connection'),

@@ -5,6 +5,7 @@ const KINDS: ReadonlySet<string> = new Set<SyncErrorKind>([
   'uidvalidity-changed',
   'server',
   'connection',
+  'lane-unavailable',
   'protocol',
   'database',
   'mailbox-list',

@@ -25,7 +25,16 @@ export function imapLogger(logger: Logger): ImapLogger {
 
 /** An error line; one naming its server ("remote: …") is logged as that component's. */
 export function logError(logger: Logger, line: string): void {
+  logNamed(logger, 'error', line);
+}
+
+/** A warning line, logged as logError logs an error. */
+export function logWarning(logger: Logger, line: string): void {
+  logNamed(logger, 'warn', line);
+}
+
+function logNamed(logger: Logger, level: 'error' | 'warn', line: string): void {
   const side = /^(local|remote): /.exec(line);
-  if (side === null) logger.error(undefined, line);
-  else logger.error(side[1] as 'local' | 'remote', line.slice(side[0].length));
+  if (side === null) logger[level](undefined, line);
+  else logger[level](side[1] as 'local' | 'remote', line.slice(side[0].length));
 }

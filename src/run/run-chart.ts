@@ -24,7 +24,7 @@ import type { TraceRecorder } from '../viz/trace.js';
 import { connectionOptions, runFlagsOf } from './connection-options.js';
 import { watchCopies } from './copy-watch.js';
 import type { MailboxSyncFactory } from './engine.js';
-import { imapLogger, logError, syncLogger } from './loggers.js';
+import { imapLogger, logError, logWarning, syncLogger } from './loggers.js';
 import { RunContext } from './run-context.js';
 import { describeCounts, summaryLine, summarySince } from './summary.js';
 
@@ -148,6 +148,11 @@ function progressActions(logger: Logger, ctx: RunContext, progress: Progress | u
   const mailboxName = (output: MailboxSyncOutput) => displayedName(ctx, output.mailbox);
   return {
     reportProgress: (_: unknown, output: MailboxSyncOutput) => {
+      if (output.status === 'failed' && output.error.kind === 'lane-unavailable') {
+        const why = `${output.error.message}; going on with fewer connections`;
+        logWarning(logger, `${why} (max-connections is above what the server accepts)`);
+        return;
+      }
       progress?.mailboxDone(mailboxName(output), output.status);
       if (output.status === 'failed') {
         logger.error(undefined, `mailbox ${mailboxName(output)}: ${output.error.message}`);

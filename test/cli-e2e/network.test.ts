@@ -199,3 +199,48 @@ describe('a distant remote', { timeout: 120_000 }, () => {
     assert.ok(relay.both.filter((c) => c.from === 'connect').length > 1, 'no other lane was opening');
   });
 });
+
+describe('a remote that accepts one connection per user and address', { timeout: 120_000 }, () => {
+  let pair: Pair;
+
+  before(async () => {
+    pair = await Pair.start({
+      maxConnections: 4,
+      remote: { tcp: true, extraConf: 'mail_max_userip_connections = 1' },
+    });
+    for (const mailbox of ['a', 'b', 'c', 'd', 'e']) {
+      await pair.local.doveadm(['mailbox', 'create', '-s', mailbox]);
+      await saveMessage(pair.local, mailbox, `limited-${mailbox}`);
+    }
+    const { remote } = pair;
+    pair.writeConfig({
+      remote: [
+        'type = imap',
+        `host = ${remote.host}`,
+        `port = ${remote.imapPort}`,
+        'STARTTLS = NO',
+        `username = ${remote.user}`,
+        `password = ${remote.password}`,
+      ],
+    });
+  });
+  after(() => pair.stop());
+
+  test('the lanes it refuses are given up with a warning; every mailbox syncs', async () => {
+    // Named mailboxes: no early listing, so the first pair is in before any other connects (lanes
+    // opened while it logs in race it for the server's last places).
+    const run = await pair.run(['a', 'b', 'c', 'd', 'e']);
+    assert.equal(run.code, 0, run.stderr);
+    await assertInSync(pair);
+    // Lanes 1 to 3 open together once lane 0 is in, and are refused: one warning per refused lane
+    // a mailbox was given to before the first refusal came back.
+    const warnings = run.stderr.split('\n').filter((line) => /going on with fewer connections/.test(line));
+    assert.ok(warnings.length >= 1 && warnings.length <= 3, run.stderr);
+    for (const line of warnings)
+      assert.match(
+        line,
+        /^remote: WARNING: authentication refused: authentication failed: .*Maximum number of connections/,
+      );
+    assert.match(run.stderr, /5 mailbox\(es\) synced/);
+  });
+});

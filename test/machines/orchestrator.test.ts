@@ -182,6 +182,46 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
     );
   });
 
+  test('a lane that cannot open: its mailbox runs on a lower lane, not counted as failing, until the next connect', async () => {
+    const listings = [listing('a', 'b', 'c', 'd', 'e'), listing('f', 'g', 'h')];
+    let cycle = 0;
+    const run = start({
+      input: { ...sync(), maxParallel: 4, watch: { intervalSeconds: 60, notify: false } },
+      overrides: { listMailboxes: () => listings[Math.min(cycle++, 1)]!() },
+      mailbox: async ({ mailbox, lane }) => {
+        if (lane >= 2) {
+          const error: SyncError = {
+            kind: 'lane-unavailable',
+            message: 'remote: too many connections',
+            mailbox,
+          };
+          return { mailbox, status: 'failed', counts: zeroCounts(), error };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return synced(mailbox);
+      },
+    });
+    await waitFor(run.actor, () => run.progress.filter((p) => p.status === 'synced').length === 8);
+    run.actor.send({ type: 'shutdown' });
+    const output = await toPromise(run.actor);
+    // c and d were tried on lanes 2 and 3 once, then waited for lanes 0 and 1; the second cycle
+    // tries no lane above them.
+    const tried = run.mailboxInputs.filter((i) => i.lane >= 2).map((i) => [i.mailbox, i.lane]);
+    assert.deepEqual(tried, [
+      ['c', 2],
+      ['d', 3],
+    ]);
+    assert.deepEqual(
+      run.progress
+        .filter((p) => p.status === 'synced')
+        .map((p) => p.mailbox)
+        .sort(),
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
+    );
+    assert.deepEqual(output.summary.failures, []);
+    assert.equal(output.summary.mailboxes.failed, 0);
+  });
+
   test('a mailbox actor that throws counts as that mailbox failing, not as a crash', async () => {
     const run = start({
       input: sync(),

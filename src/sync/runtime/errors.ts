@@ -36,7 +36,7 @@ export function runtimeError(error: unknown, side?: string): RuntimeError {
   const named = (message: string) =>
     side === undefined || message.startsWith(`${side}:`) ? message : `${side}: ${message}`;
   if (error instanceof ImapConnectionError || error instanceof ConnectionClosed) {
-    return new RuntimeError(CLOSE_KINDS[error.reason] ?? 'connection', named(closeMessage(error)));
+    return new RuntimeError(CLOSE_KINDS[error.reason] ?? 'connection', named(closeMessage(error, side)));
   }
   if (error instanceof CommandFailed) return new RuntimeError('server', named(error.message));
   if (error instanceof ProtocolError) return new RuntimeError('protocol', named(error.message));
@@ -45,7 +45,9 @@ export function runtimeError(error: unknown, side?: string): RuntimeError {
   return new RuntimeError('internal', named(message));
 }
 
-function closeMessage(error: ImapConnectionError | ConnectionClosed): string {
-  const detail = error instanceof ConnectionClosed ? error.detail : error.message;
+function closeMessage(error: ImapConnectionError | ConnectionClosed, side: string | undefined): string {
+  // The connection's own errors name their server already: named() puts that name first, once.
+  const own = side !== undefined && error.message.startsWith(`${side}: `) ? side.length + 2 : 0;
+  const detail = error instanceof ConnectionClosed ? error.detail : error.message.slice(own);
   return error.reason === 'auth' ? `authentication refused: ${detail}` : detail;
 }

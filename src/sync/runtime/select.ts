@@ -1,6 +1,7 @@
 // selectMailbox: SELECT on both servers at once, with QRESYNC (RFC 7162 §3.2.5) when the database
 // knows the mailbox, and the working state the later steps share.
 import type { MailboxSyncInput, SelectedSide, SelectOutcome } from '../../../machines/contracts.js';
+import { toSyncError } from '../../../machines/sync-error.js';
 import type { ImapConnection } from '../../imap/connection.js';
 import type { QresyncParams, SelectResult } from '../../session/commands.js';
 import type { StateStore } from '../../store/index.js';
@@ -93,7 +94,10 @@ export async function selectMailbox<C extends ImapConnection>(
   const target = ctx.mailboxes.get(mailbox);
   if (target === undefined)
     throw { kind: 'internal', message: `mailbox ${mailbox} is not in this cycle`, mailbox };
-  const conns = await laneOf(ctx, lane);
+  const conns = await laneOf(ctx, lane).catch((error: unknown) => {
+    // An extra lane that cannot open leaves the mailbox untouched: it is run on another lane.
+    throw lane > 0 ? { ...toSyncError(error, mailbox), kind: 'lane-unavailable' } : error;
+  });
   if (conns === undefined) throw { kind: 'internal', message: `no connections for lane ${lane}`, mailbox };
   const idx = target.idx ?? store.findMailbox(Buffer.from(target.dbName))?.idx;
   if (idx === undefined)
