@@ -10,6 +10,7 @@ import { after, describe, test } from 'node:test';
 import { type ConnectionOptions, ImapConnectionError } from '../../src/imap/connection.js';
 import { type FakeImapServer, type Step, startFakeImapServer } from '../helpers/fake-imap-server.js';
 import { sharedTestCa } from '../helpers/tls-ca.js';
+import { until } from '../helpers/until.js';
 import { closeAll, openTracked, recordingLogger } from './setup.js';
 
 const CAPS = 'IMAP4rev1 LITERAL+ QRESYNC CONDSTORE LIST-EXTENDED LIST-STATUS UIDPLUS';
@@ -50,11 +51,6 @@ const selectInbox: Step = {
 const pipelinedGreeting: Step = { send: '* OK [CAPABILITY IMAP4rev1 SASL-IR ENABLE AUTH=PLAIN] hi\r\n' };
 /** The credentials, not answered: the next step reads the ENABLE the client sent without waiting. */
 const authenticateUnanswered: Step = { expect: /^a1 AUTHENTICATE PLAIN \S+$/ };
-
-/** Resolves once `check` holds (a test timeout fails it otherwise). */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
 
 function isClosedWith(reason: string, pattern: RegExp) {
   return (error: Error & { reason?: string }) => {

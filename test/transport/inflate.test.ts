@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { constants, createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { type Inflation, openInflation } from '../../src/transport/inflate.js';
+import { until } from '../helpers/until.js';
 
 const PIECE = 64 * 1024;
 
@@ -51,11 +52,6 @@ async function zerosDeflated(mib: number): Promise<Buffer> {
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const turn = () => new Promise((resolve) => setImmediate(resolve));
-/** Waits until `done()` (the stream variant inflates in the thread pool), at most 5 s. */
-async function until(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
-}
 
 for (const via of ['handle', 'stream'] as const) {
   describe(`inflation (${via})`, () => {
