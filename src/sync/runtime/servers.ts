@@ -71,8 +71,8 @@ export class Servers {
   /**
    * Starts opening lanes 1 to `count - 1` (at most the run's lanes; undefined: all of them) before
    * a mailbox asks for them, so that their logins overlap a wait, lane 0's own login included. A
-   * lane that fails to open fails the mailbox that takes it, as if it had opened when asked; one
-   * no mailbox takes stays idle.
+   * lane that fails to open is given up by the mailbox that takes it (select.ts), as if it had
+   * opened when asked; one no mailbox takes stays idle.
    */
   warm(count: number | undefined): void {
     const open = this.ctx.openLane;
