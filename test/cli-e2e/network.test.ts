@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { type DelayProxy, startDelayProxy } from '../../bench/delay-proxy.js';
 import { type RecordingRelay, startRecordingRelay } from '../helpers/recording-relay.js';
 import { startSocks5Server } from '../helpers/socks5-server.js';
+import { startTcpRelay } from '../helpers/tcp-relay.js';
 import { assertInSync, Pair, saveMessage } from './harness.js';
 
 describe('remote over imaps', { timeout: 120_000 }, () => {
@@ -212,19 +213,18 @@ describe('a remote that accepts one connection per user and address', { timeout:
       await pair.local.doveadm(['mailbox', 'create', '-s', mailbox]);
       await saveMessage(pair.local, mailbox, `limited-${mailbox}`);
     }
-    const { remote } = pair;
-    pair.writeConfig({
-      remote: [
-        'type = imap',
-        `host = ${remote.host}`,
-        `port = ${remote.imapPort}`,
-        'STARTTLS = NO',
-        `username = ${remote.user}`,
-        `password = ${remote.password}`,
-      ],
-    });
+    pair.writeConfig({ remote: remoteAt(pair.remote.imapPort!) });
   });
   after(() => pair.stop());
+
+  const remoteAt = (port: number) => [
+    'type = imap',
+    `host = ${pair.remote.host}`,
+    `port = ${port}`,
+    'STARTTLS = NO',
+    `username = ${pair.remote.user}`,
+    `password = ${pair.remote.password}`,
+  ];
 
   test('the lanes it refuses are given up with a warning; every mailbox syncs', async () => {
     // Named mailboxes: no early listing, so the first pair is in before any other connects (lanes
@@ -242,5 +242,33 @@ describe('a remote that accepts one connection per user and address', { timeout:
         /^remote: WARNING: authentication refused: authentication failed: .*Maximum number of connections/,
       );
     assert.match(run.stderr, /5 mailbox\(es\) synced/);
+  });
+
+  test('a lane that logs in before the first one takes its place: it stands in for it', async () => {
+    // The first connection's commands reach the server 300 ms late, so the lanes opened while the
+    // remote's listing is awaited log in first and take the one place.
+    let connections = 0;
+    const relay = await startTcpRelay(pair.remote.host, pair.remote.imapPort!, (client, upstream) => {
+      const late = connections++ === 0;
+      client.on('data', (chunk: Buffer) => {
+        if (late) setTimeout(() => upstream.write(chunk), 300);
+        else upstream.write(chunk);
+      });
+      upstream.pipe(client);
+      client.on('end', () => (late ? setTimeout(() => upstream.end(), 300) : upstream.end()));
+    });
+    try {
+      for (const mailbox of ['a', 'b', 'c']) await saveMessage(pair.local, mailbox, `stand-in-${mailbox}`);
+      pair.writeConfig({ remote: remoteAt(relay.port) });
+      const run = await pair.run();
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(connections >= 2, 'no other lane opened');
+      await assertInSync(pair);
+      // a, b, c, and INBOX, which the first test's named mailboxes left out of the database.
+      assert.match(run.stderr, /4 mailbox\(es\) synced/);
+    } finally {
+      pair.writeConfig({ remote: remoteAt(pair.remote.imapPort!) });
+      await relay.close();
+    }
   });
 });

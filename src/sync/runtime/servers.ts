@@ -63,9 +63,29 @@ export class Servers {
     try {
       opened[0] = await this.#openPair(0, onSetupQueued);
     } catch (error) {
+      const standIn = await this.#openedMeanwhile(opened);
+      if (standIn !== undefined) {
+        opened[0] = standIn;
+        return;
+      }
       await this.closeAll(); // and the lanes opening meanwhile, as they open
       throw error;
     }
+  }
+
+  /**
+   * A lane that opened while lane 0 failed to, taken out of its place to stand in for lane 0: under
+   * a server's limit on connections, a lane opened beside lane 0 (`warm`) may have logged in first
+   * and taken lane 0's place. Its own place opens again when asked for.
+   */
+  async #openedMeanwhile(opened: Array<Lane<ImapConnection>>): Promise<Lane<ImapConnection> | undefined> {
+    const first = await Promise.any(
+      [...this.#opening].map(async ([lane, opening]) => ({ lane, opening, pair: await opening })),
+    ).catch(() => undefined);
+    if (first === undefined || this.ctx.lanes !== opened) return undefined;
+    if (this.#opening.get(first.lane) === first.opening) this.#opening.delete(first.lane);
+    delete opened[first.lane];
+    return first.pair;
   }
 
   /**
