@@ -70,14 +70,15 @@ async function run(
     await recorder?.close().catch((e: Error) => logger.warn(undefined, e.message));
     return 1;
   }
-  const stopEarly = startTransports(inv, config);
+  const flags = runFlagsOf(inv);
+  const transports = [config.local, config.remote].map(
+    (server) => connectionOptions(server, flags).transport,
+  );
+  // A synchronization's first step opens one connection per server: their transports open now (the
+  // connections take them over); stopEarly closes those no connection took.
+  const stopEarly = synchronizes(inv.command) ? transports.map(startTransportEarly) : [];
   try {
-    const flags = runFlagsOf(inv);
-    await Promise.all(
-      (['local', 'remote'] as const).map((side) =>
-        loadTransportModules(connectionOptions(config[side], flags).transport),
-      ),
-    );
+    await Promise.all(transports.map(loadTransportModules));
     hooks.modulesLoaded?.();
     const { runChart } = await import('./run-chart.js');
     return await runChart({
@@ -94,16 +95,4 @@ async function run(
   } finally {
     for (const stop of stopEarly) stop();
   }
-}
-
-/**
- * A synchronization's first step opens one connection per server: their transports are opened now
- * (the connections take them over). Returns what closes those no connection took.
- */
-function startTransports(inv: Invocation, config: Config): Array<() => void> {
-  if (!synchronizes(inv.command)) return [];
-  const flags = runFlagsOf(inv);
-  return (['local', 'remote'] as const).map((side) =>
-    startTransportEarly(connectionOptions(config[side], flags).transport),
-  );
 }

@@ -63,8 +63,11 @@ function tlsClientFor(host: Host, options: TlsOptions): Promise<TlsClient> {
   if (known !== undefined && now - known.made < TLS_REUSE_MS) return known.client;
   // node:tls is loaded only here (and by loadTransportModules): a tunnel never needs it.
   const client = import('./tls.js').then(({ prepareTls }) => prepareTls(host, options));
-  tlsClients.set(key, { made: now, client });
-  client.catch(() => tlsClients.delete(key));
+  const entry = { made: now, client };
+  tlsClients.set(key, entry);
+  client.catch(() => {
+    if (tlsClients.get(key) === entry) tlsClients.delete(key);
+  });
   return client;
 }
 

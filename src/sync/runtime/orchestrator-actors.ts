@@ -90,16 +90,19 @@ export function createOrchestratorActors(
     early = undefined;
     const list = () => listBothServers(lane, options.listing, mailboxes, sentEarly);
     let listed: Listings;
+    // The database as the lane warmer read it, if it did: nothing writes it before the plan.
+    let readEarly: DbMailbox[] | undefined;
     try {
       listed = await (watch ? watch.listing(list) : list());
     } finally {
       warmer?.stop();
+      readEarly = warmer?.database;
       warmer = undefined;
     }
     const { listings, delimiters, roundTripMs } = listed;
     // A version-0 database needs both delimiters before it can be read (src/store).
     if (ctx.store.upgradePending) ctx.store.upgradeSchema(delimiters.local, delimiters.remote);
-    const database = databaseMailboxes(ctx.store);
+    const database = readEarly ?? databaseMailboxes(ctx.store);
     plan = planMailboxList({
       local: listings.local,
       remote: listings.remote,
@@ -235,6 +238,8 @@ function outcomeOf(
 class LaneWarmer {
   #listed = 0;
   #lagging: NodeJS.Timeout | undefined;
+  /** The database's mailboxes, read for the first listing (none while its schema awaits an upgrade). */
+  database: DbMailbox[] | undefined;
 
   constructor(
     private readonly ctx: SyncContext<ImapConnection>,
@@ -249,7 +254,8 @@ class LaneWarmer {
     }
     // A version-0 database cannot be read before both delimiters are known (src/store).
     if (this.ctx.store.upgradePending) return;
-    const work = oneSideWork(side, listing, databaseMailboxes(this.ctx.store), this.ignore);
+    this.database = databaseMailboxes(this.ctx.store);
+    const work = oneSideWork(side, listing, this.database, this.ignore);
     this.servers.warm(laneLimit({ ...work, roundTripMs: 0 }));
     this.#lagging = setTimeout(
       () => this.servers.warm(laneLimit({ ...work, roundTripMs: SLOW_ROUND_TRIP_MS })),
