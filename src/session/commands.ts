@@ -384,16 +384,28 @@ function vanishedIn(untagged: UntaggedResponse[]): SequenceRanges {
   return ranges;
 }
 
+/**
+ * The untagged responses of a SELECT or EXAMINE that describe the mailbox it opens. With QRESYNC
+ * on, a server closing the previous mailbox says so with `OK [CLOSED]`, and every response before
+ * it concerns that mailbox (RFC 7162 §3.2.11): a VANISHED or FETCH from there, taken for the new
+ * mailbox's, would expunge or reflag the wrong messages on the other server.
+ */
+function openedMailboxResponses(untagged: UntaggedResponse[]): UntaggedResponse[] {
+  const closed = untagged.findLastIndex((r) => r.type === 'OK' && r.code?.name === 'CLOSED');
+  return closed < 0 ? untagged : untagged.slice(closed + 1);
+}
+
 function selectResult(mailbox: string, result: CommandResult): SelectResult {
   let uidValidity: number | undefined;
+  const untagged = openedMailboxResponses(result.untagged);
   const selected: Omit<SelectResult, 'uidValidity'> = {
     flags: [],
     exists: 0,
     readOnly: result.code?.name === 'READ-ONLY',
-    vanished: vanishedIn(result.untagged),
-    fetched: fetchedIn(result.untagged),
+    vanished: vanishedIn(untagged),
+    fetched: fetchedIn(untagged),
   };
-  for (const r of result.untagged) {
+  for (const r of untagged) {
     if (r.type === 'FLAGS') selected.flags = r.flags;
     else if (r.type === 'EXISTS') selected.exists = r.number;
     else if (r.type === 'OK' && r.code) {

@@ -124,6 +124,30 @@ describe('typed helpers', () => {
     assert.deepEqual(result.flags, ['\\Seen', '\\Deleted']);
   });
 
+  test('SELECT over a selected mailbox: what comes before OK [CLOSED] is the closed mailbox’s', async () => {
+    const { session, imap } = await selected();
+    const select = imap.select('Archive');
+    await settle();
+    const feed: UntaggedResponse[] = [
+      // INBOX news flushed while closing it: none of it is Archive's.
+      untagged({ type: 'VANISHED', earlier: false, uids: [[4, 4]] }),
+      untagged({ type: 'FETCH', seq: 1, attributes: { uid: 2, flags: ['\\Flagged'], modseq: 30n } }),
+      untagged({ type: 'EXISTS', number: 9 }),
+      untagged({ type: 'OK', code: { name: 'CLOSED' }, text: 'previous mailbox closed' }),
+      untagged({ type: 'FLAGS', flags: ['\\Seen'] }),
+      untagged({ type: 'EXISTS', number: 3 }),
+      untagged({ type: 'OK', code: { name: 'UIDVALIDITY', value: 11 }, text: '' }),
+      untagged({ type: 'VANISHED', earlier: true, uids: [[7, 8]] }),
+    ];
+    for (const r of feed) session.receive(r);
+    session.receive(tagged('a2', 'OK', 'selected', { name: 'READ-WRITE' }));
+    const result = await select;
+    assert.deepEqual(result.vanished, [[7, 8]]);
+    assert.deepEqual(result.fetched, []);
+    assert.equal(result.exists, 3);
+    assert.equal(result.uidValidity, 11);
+  });
+
   test('SELECT without UIDVALIDITY is a clear protocol error', async () => {
     const { session, imap } = client();
     const select = imap.select('INBOX');
