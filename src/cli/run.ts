@@ -6,6 +6,7 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { Env } from '../config/paths.js';
 import type { Config } from '../config/types.js';
+import { batchedStream } from '../log/batched-stream.js';
 import { Logger } from '../log/logger.js';
 import { createProgress } from '../progress/progress.js';
 import type { StatechartFormat } from '../viz/statechart.js';
@@ -38,17 +39,17 @@ export async function runCli(argv: readonly string[], env: Env, engine: RunEngin
     if (parsed.kind === 'statechart') return await exportStatechart(parsed.request);
     const inv = parsed.invocation;
     const { config, warnings } = loadConfig(inv.configPath);
-    const progress = createProgress({
-      stream: process.stderr,
-      enabled: process.stderr.isTTY === true && !inv.quiet,
-    });
-    const logger = openLogger(inv.quiet, inv.debug, config, progress.log);
+    const stderr = batchedStream(process.stderr);
+    const progress = createProgress({ stream: stderr, enabled: process.stderr.isTTY === true && !inv.quiet });
+    let logger: Logger | undefined;
     try {
+      logger = openLogger(inv.quiet, inv.debug, config, progress.log);
       for (const w of warnings) logger.warn(undefined, w);
       return await engine(inv, config, logger, progress);
     } finally {
       progress.close();
-      logger.close();
+      logger?.close();
+      stderr.end();
     }
   } catch (e) {
     if (!(e instanceof UsageError || e instanceof ConfigError)) throw e;

@@ -1,12 +1,13 @@
 // The Logger and the log-prefix language; prefixes are checked against the Perl tool's own
 // formatter (Net::IMAP::InterIMAP), called directly.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
+import { batchedStream } from '../../src/log/batched-stream.js';
 import { Logger, timestamp } from '../../src/log/logger.js';
 import {
   compileLogPrefix,
@@ -168,5 +169,47 @@ describe('Logger', () => {
   });
   test('timestamps are in local time, syslog style', () => {
     assert.equal(timestamp(new Date(2026, 0, 5, 7, 8, 9, 12)), 'Jan  5 07:08:09.012');
+  });
+});
+
+describe('stderr batching', () => {
+  const recorder = () => {
+    const writes: string[] = [];
+    return { writes, columns: 120, write: (text: string) => writes.push(text) };
+  };
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  test('the lines of one event-loop turn are one write, in order; end() writes what is pending', async () => {
+    const target = recorder();
+    const stream = batchedStream(target);
+    stream.write('a\n');
+    stream.write('b\n');
+    assert.deepEqual(target.writes, []);
+    await nextTurn();
+    assert.deepEqual(target.writes, ['a\nb\n']);
+    stream.write('c\n');
+    stream.end();
+    assert.deepEqual(target.writes, ['a\nb\n', 'c\n']);
+    stream.write('d\n');
+    assert.deepEqual(target.writes, ['a\nb\n', 'c\n', 'd\n'], 'after end(), written at once');
+    assert.equal(stream.columns, 120);
+  });
+
+  test('a large backlog goes out without waiting for the turn to end', () => {
+    const target = recorder();
+    const stream = batchedStream(target);
+    const line = `${'x'.repeat(1023)}\n`;
+    for (let k = 0; k < 64; k++) stream.write(line);
+    assert.equal(target.writes.join(''), line.repeat(64));
+    stream.end();
+  });
+
+  test('lines still pending when the process exits are written', () => {
+    const script =
+      `import { batchedStream } from ${JSON.stringify(new URL('../../src/log/batched-stream.js', import.meta.url).href)};` +
+      "const s = batchedStream(process.stderr); s.write('first\\n'); s.write('last\\n'); process.exit(3);";
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 3);
+    assert.equal(run.stderr, 'first\nlast\n');
   });
 });
