@@ -2,7 +2,8 @@
 // INTERNALDATE and Message-ID — read from the header as the body streams, so listing the new
 // messages costs the server no header parsing — plus a SHA-256 only for the copies those three
 // cannot tell apart (no Message-ID, or the same three twice in one copy run).
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { sha256 } from './sha256.js';
 
 /** A header not ended within this many bytes is taken as it is (a Message-ID is near the top). */
 const HEADER_LIMIT = 64 * 1024;
@@ -84,7 +85,7 @@ export class IdentityReader {
       this.seen.add(key);
       return;
     }
-    this.#hash = createHash('sha256');
+    this.#hash = sha256();
     for (const chunk of chunks) this.#hash.update(chunk);
   }
 }

@@ -1,7 +1,6 @@
 // fullSync: the manual's "full synchronization" — of the messages an interrupted run was
 // replicating (after adopting the copies its journaled APPENDs left on the target), or of the
 // whole mailbox for --repair: compare complete UID and flag lists with the mapping and repair.
-import { createHash } from 'node:crypto';
 import type { FullSyncInput, StepOutcome } from '../../../machines/contracts.js';
 import { parseInternalDate } from '../../protocol/internal-date.js';
 import { MAX_UID } from '../../protocol/sequence-set.js';
@@ -12,6 +11,7 @@ import { FlagStoreBuilder } from '../flag-stores.js';
 import { sameFlags, unionFlags } from '../flags.js';
 import { interruptedRows, type MessageState, planFullSync } from '../full-sync.js';
 import { type MappingRow, UidMapping } from '../mapping.js';
+import { sha256 } from '../sha256.js';
 import { otherSide, type PerSide, SIDES, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
 import { copyMessages, listMessages, type MessageInfo } from './copy.js';
@@ -25,7 +25,7 @@ function millis(internalDate: string): number {
 
 async function sha256Of(work: MailboxWork, side: Side, uid: number): Promise<string> {
   const body = await fetchBodies(work, side, [uid])[0]!;
-  const hash = createHash('sha256');
+  const hash = sha256();
   for await (const chunk of body.chunks) hash.update(chunk);
   return hash.digest('hex');
 }
