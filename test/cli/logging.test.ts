@@ -177,16 +177,16 @@ describe('stderr batching', () => {
     const writes: string[] = [];
     return { writes, columns: 120, write: (text: string) => writes.push(text) };
   };
-  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
-  test('the lines of one event-loop turn are one write, in order; end() writes what is pending', async () => {
+  test('lines close in time are one write, in order; end() writes what is pending', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const target = recorder();
     const stream = batchedStream(target);
     stream.write('a\n');
+    t.mock.timers.tick(50);
     stream.write('b\n');
     assert.deepEqual(target.writes, []);
-    await nextTurn();
-    assert.deepEqual(target.writes, ['a\nb\n']);
+    t.mock.timers.tick(50);
+    assert.deepEqual(target.writes, ['a\nb\n'], 'a tenth of a second after the first');
     stream.write('c\n');
     stream.end();
     assert.deepEqual(target.writes, ['a\nb\n', 'c\n']);
