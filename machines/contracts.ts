@@ -65,6 +65,18 @@ export interface MailboxStepInput {
 export interface MailboxSyncInput extends MailboxStepInput {
   /** `--repair`: full synchronization of the whole mailbox instead of the QRESYNC path. */
   repair: boolean;
+  /**
+   * Which of the lane's two connections to the slow server the mailbox uses (0 without early
+   * selection): while one syncs a mailbox, the other selects the lane's next (EarlySelection).
+   */
+  slot: number;
+}
+
+/** The lane's next mailbox, to SELECT on the slow server's connection `slot` while the lane is busy. */
+export interface EarlySelection {
+  mailbox: string;
+  lane: number;
+  slot: number;
 }
 
 export interface SelectedSide {
@@ -182,6 +194,8 @@ export interface ListingOutcome {
   toSync: string[];
   /** Lanes worth using in this cycle, at most maxParallel (default: maxParallel). */
   lanes?: number;
+  /** A server is slow to answer: each lane selects its next mailbox there ahead (EarlySelection). */
+  earlySelect?: boolean;
 }
 
 export interface DeleteInput {

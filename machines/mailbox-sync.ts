@@ -113,7 +113,12 @@ export const mailboxSyncMachine = setup({
       invoke: {
         id: 'selectMailbox',
         src: 'selectMailbox',
-        input: ({ context }) => ({ mailbox: context.mailbox, lane: context.lane, repair: context.repair }),
+        input: ({ context }) => ({
+          mailbox: context.mailbox,
+          lane: context.lane,
+          repair: context.repair,
+          slot: context.slot,
+        }),
         onDone: [
           {
             guard: { type: 'uidValidityChanged', params: ({ event }) => event.output },

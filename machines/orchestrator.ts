@@ -14,6 +14,7 @@ import {
 import type {
   Command,
   ConnectInput,
+  EarlySelection,
   ListingOutcome,
   MailboxChange,
   MailboxSyncInput,
@@ -58,6 +59,14 @@ export interface OrchestratorContext {
   openableLanes: number;
   /** Running mailbox actors: which mailbox each syncs, on which lane of connections. */
   running: Record<MailboxActorId, { mailbox: string; lane: number }>;
+  /** This cycle selects each lane's next mailbox ahead, on the slow server (ListingOutcome). */
+  cycleEarlySelect: boolean;
+  /** Per lane: the mailbox it runs next, taken from the queue and being selected ahead. */
+  reserved: Record<number, string>;
+  /** Per lane: mailboxes started on it; their parity alternates the slow server's two connections. */
+  laneRuns: Record<number, number>;
+  /** The reservations the latest spawnMailboxes made, for selectEarly. */
+  earlyRequests: EarlySelection[];
   spawnedCount: number;
   /** The mailbox-list changes of the latest listing, for reconciling. */
   changes: MailboxChange[];
@@ -118,6 +127,10 @@ function initialContext({ command, maxParallel = 1, watch = null }: Orchestrator
     cycleLanes: maxParallel,
     openableLanes: maxParallel,
     running: {},
+    cycleEarlySelect: false,
+    reserved: {},
+    laneRuns: {},
+    earlyRequests: [],
     spawnedCount: 0,
     changes: [],
     summary: {
@@ -143,6 +156,12 @@ interface Finished {
 }
 
 const errorParams = ({ event }: { event: { error: unknown } }) => ({ error: event.error });
+
+/** After spawnMailboxes: the runtime selects the lanes' reserved mailboxes ahead. */
+const SELECT_EARLY = {
+  type: 'selectEarly',
+  params: ({ context }: { context: OrchestratorContext }) => ({ selections: context.earlyRequests }),
+} as const;
 
 /** A global step's onError: keep the error as the run's fatal error, end in `failed`. */
 const fail = {
@@ -192,6 +211,8 @@ export const orchestratorMachine = setup({
     reportProgress: (_, _output: MailboxSyncOutput) => {},
     /** Provided by the runtime: log the lost connection and the coming reconnect attempt. */
     logReconnect: (_, _info: { attempt: number; delayMs: number }) => {},
+    /** Provided by the runtime: SELECT lanes' next mailboxes ahead, on the slow server. */
+    selectEarly: (_, _next: { selections: EarlySelection[] }) => {},
     recordFatal: assign({
       summary: ({ context }, { error }: { error: unknown }) => ({
         ...context.summary,
@@ -215,6 +236,8 @@ export const orchestratorMachine = setup({
       changes: listing.changes,
       queue: listing.toSync,
       cycleLanes: Math.max(1, Math.min(context.openableLanes, listing.lanes ?? context.maxParallel)),
+      cycleEarlySelect: listing.earlySelect === true,
+      reserved: {},
     })),
     countMailboxChanges: assign({
       summary: ({ context }, { applied }: { applied: number }) => ({
@@ -233,35 +256,72 @@ export const orchestratorMachine = setup({
         return { ...context.summary, fatal };
       },
     }),
-    /** Fill the free lanes from the queue, unless stopping or the connections are gone. */
+    /**
+     * Fill the free lanes, each with the mailbox reserved for it or the queue's next, unless
+     * stopping or the connections are gone. With early selection, a lane that starts a mailbox
+     * reserves the queue's next one and has it selected on its other connection to the slow server.
+     */
     spawnMailboxes: enqueueActions(({ context, enqueue }) => {
-      if (context.shutdownRequested || context.connectionLost) return;
+      if (context.shutdownRequested || context.connectionLost) {
+        enqueue.assign({ earlyRequests: [] });
+        return;
+      }
       const busy = new Set(Object.values(context.running).map((r) => r.lane));
       const running = { ...context.running };
       const queue = [...context.queue];
+      const reserved = { ...context.reserved };
+      const laneRuns = { ...context.laneRuns };
+      const earlyRequests: EarlySelection[] = [];
+      const started: number[] = [];
       let spawnedCount = context.spawnedCount;
-      for (let lane = 0; lane < context.cycleLanes && queue.length > 0; lane++) {
+      for (let lane = 0; lane < context.cycleLanes; lane++) {
         if (busy.has(lane)) continue;
-        const mailbox = queue.shift()!;
+        // A lane with nothing reserved may have none left while a later lane still has its own.
+        const mailbox = reserved[lane] ?? queue.shift();
+        if (mailbox === undefined) continue;
+        delete reserved[lane];
+        const runs = laneRuns[lane] ?? 0;
+        laneRuns[lane] = runs + 1;
         const id: MailboxActorId = `mailbox.${spawnedCount++}`;
         enqueue.spawnChild('mailboxSync', {
           id,
-          input: { mailbox, lane, repair: context.command.name === 'repair' },
+          input: {
+            mailbox,
+            lane,
+            repair: context.command.name === 'repair',
+            slot: context.cycleEarlySelect ? runs % 2 : 0,
+          },
         });
         running[id] = { mailbox, lane };
+        started.push(lane);
       }
-      enqueue.assign({ running, queue, spawnedCount });
+      // After every free lane has its mailbox: they start in the queue's order.
+      for (const lane of context.cycleEarlySelect ? started : []) {
+        const next = queue.shift();
+        if (next === undefined) break;
+        reserved[lane] = next;
+        earlyRequests.push({ mailbox: next, lane, slot: laneRuns[lane]! % 2 });
+      }
+      enqueue.assign({ running, queue, reserved, laneRuns, earlyRequests, spawnedCount });
     }),
     collectMailbox: enqueueActions(({ context, enqueue }, { actorId, output }: Finished) => {
       const { [actorId]: done, ...running } = context.running;
       const { summary } = context;
       enqueue.stopChild(actorId);
-      // Its lane could not open: the mailbox was not touched. It waits for one of the lanes below.
+      // Its lane could not open: the mailbox was not touched. It waits for one of the lanes below,
+      // with those reserved for the lanes given up.
       if (output.status === 'failed' && output.error.kind === 'lane-unavailable' && done && done.lane > 0) {
         const openableLanes = Math.min(context.openableLanes, done.lane);
+        const reserved: Record<number, string> = {};
+        const released: string[] = [];
+        for (const [lane, mailbox] of Object.entries(context.reserved)) {
+          if (Number(lane) < openableLanes) reserved[Number(lane)] = mailbox;
+          else released.push(mailbox);
+        }
         enqueue.assign({
           running,
-          queue: [output.mailbox, ...context.queue],
+          queue: [output.mailbox, ...released, ...context.queue],
+          reserved,
           openableLanes,
           cycleLanes: Math.min(context.cycleLanes, openableLanes),
         });
@@ -294,7 +354,9 @@ export const orchestratorMachine = setup({
     destinationExists: (_, conflicts: { existsOn: Target[] }) => conflicts.existsOn.length > 0,
     allMailboxesFinished: ({ context }) =>
       Object.keys(context.running).length === 0 &&
-      (context.queue.length === 0 || context.shutdownRequested || context.connectionLost),
+      ((context.queue.length === 0 && Object.keys(context.reserved).length === 0) ||
+        context.shutdownRequested ||
+        context.connectionLost),
     isShuttingDown: ({ context }) => context.shutdownRequested,
     hasLostConnection: ({ context }) => context.connectionLost,
     hasChangedMeanwhile: ({ context }) => context.changedMeanwhile,
@@ -404,7 +466,7 @@ export const orchestratorMachine = setup({
     },
     syncing: {
       meta: { label: 'one mailboxSync actor per dirty mailbox, maxParallel at once' },
-      entry: 'spawnMailboxes',
+      entry: ['spawnMailboxes', SELECT_EARLY],
       on: {
         'xstate.done.actor.mailbox.*': {
           actions: [
@@ -414,6 +476,7 @@ export const orchestratorMachine = setup({
             },
             { type: 'reportProgress', params: ({ event }) => event.output },
             'spawnMailboxes',
+            SELECT_EARLY,
           ],
         },
         // A mailbox actor that throws is a bug, but still only that mailbox's failure.
@@ -429,6 +492,7 @@ export const orchestratorMachine = setup({
             enqueue({ type: 'collectMailbox', params: { actorId: event.actorId, output } });
             enqueue({ type: 'reportProgress', params: output });
             enqueue('spawnMailboxes');
+            enqueue(SELECT_EARLY);
           }),
         },
         shutdown: { actions: ['noteShutdown', 'stopMailboxes'] },

@@ -14,7 +14,7 @@ import { mailboxSyncMachine } from '../../machines/mailbox-sync.js';
 import { deferred, fakeActors, scripted, startTraced } from './fakes.js';
 import { type Stimuli, unlabelledStates, unreachedStates } from './graph.js';
 
-const input: MailboxSyncInput = { mailbox: 'INBOX', lane: 0, repair: false };
+const input: MailboxSyncInput = { mailbox: 'INBOX', lane: 0, repair: false, slot: 0 };
 
 const selected: SelectOutcome = {
   local: { uidValidity: 1, uidNext: 10, highestModseq: 100n, exists: 9 },

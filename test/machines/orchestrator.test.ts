@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createActor, fromPromise, toPromise, waitFor } from 'xstate';
 import type {
+  EarlySelection,
   MailboxActorContracts,
   MailboxSyncInput,
   MailboxSyncOutput,
@@ -45,6 +46,7 @@ function start({ overrides = {}, mailbox = async (i) => synced(i.mailbox), input
   const mailboxInputs: MailboxSyncInput[] = [];
   const progress: MailboxSyncOutput[] = [];
   const reconnects: Array<{ attempt: number; delayMs: number }> = [];
+  const early: EarlySelection[] = [];
   const impls: Impls = {
     openDatabase: () => undefined,
     connectServers: () => undefined,
@@ -67,11 +69,12 @@ function start({ overrides = {}, mailbox = async (i) => synced(i.mailbox), input
     actions: {
       reportProgress: (_, output) => progress.push(output),
       logReconnect: (_, info) => reconnects.push(info),
+      selectEarly: (_, { selections }) => early.push(...selections),
     },
     delays: { watchInterval: 10, keepaliveInterval: 10, reconnectDelay: 10 },
   });
   const traced = startTraced(machine, input);
-  return { ...traced, calls, mailboxInputs, progress, reconnects };
+  return { ...traced, calls, mailboxInputs, progress, reconnects, early };
 }
 
 const sync = (...mailboxes: string[]): OrchestratorInput => ({ command: { name: 'sync', mailboxes } });
@@ -220,6 +223,115 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
     );
     assert.deepEqual(output.summary.failures, []);
     assert.equal(output.summary.mailboxes.failed, 0);
+  });
+
+  test('early selection: each lane reserves its next mailbox, selected ahead on its other slot', async () => {
+    const run = start({
+      input: { ...sync(), maxParallel: 2 },
+      overrides: {
+        listMailboxes: () => ({
+          abort: null,
+          changes: [],
+          toSync: ['a', 'b', 'c', 'd', 'e'],
+          earlySelect: true,
+        }),
+      },
+      mailbox: async ({ mailbox }) => {
+        await new Promise((resolve) => setTimeout(resolve, mailbox === 'a' ? 20 : 2));
+        return synced(mailbox);
+      },
+    });
+    const output = await toPromise(run.actor);
+    assert.equal(output.exitCode, 0);
+    assert.deepEqual(output.summary.mailboxes, { synced: 5, stopped: 0, failed: 0 });
+    // a on lane 0 and b on lane 1 reserve c and d; lane 1, done first, runs d, then reserves e.
+    const ran = run.mailboxInputs.map(({ mailbox, lane, slot }) => [mailbox, lane, slot]);
+    assert.deepEqual(ran, [
+      ['a', 0, 0],
+      ['b', 1, 0],
+      ['d', 1, 1],
+      ['e', 1, 0],
+      ['c', 0, 1],
+    ]);
+    // Every mailbox but a lane's first is selected ahead, on the lane and slot it then runs on.
+    const selected = run.early.map(({ mailbox, lane, slot }) => [mailbox, lane, slot]);
+    assert.deepEqual(selected.sort(), ran.filter(([m]) => m !== 'a' && m !== 'b').sort());
+  });
+
+  test('early selection: a lane left with nothing does not keep a later lane from its reserved mailbox', async () => {
+    // a (lane 0) and b (lane 1) reserve c and d; b ends first, so lane 1 runs d and reserves e;
+    // lane 0 runs c and ends with nothing left while d still runs, then lane 1 must still run e.
+    const delays: Record<string, number> = { a: 10, b: 1, c: 1, d: 30, e: 1 };
+    const run = start({
+      input: { ...sync(), maxParallel: 2 },
+      overrides: {
+        listMailboxes: () => ({
+          abort: null,
+          changes: [],
+          toSync: ['a', 'b', 'c', 'd', 'e'],
+          earlySelect: true,
+        }),
+      },
+      mailbox: async ({ mailbox }) => {
+        await new Promise((resolve) => setTimeout(resolve, delays[mailbox]));
+        return synced(mailbox);
+      },
+    });
+    const output = await toPromise(run.actor);
+    assert.deepEqual(output.summary.mailboxes, { synced: 5, stopped: 0, failed: 0 });
+    assert.deepEqual(
+      run.mailboxInputs.map(({ mailbox, lane }) => [mailbox, lane]),
+      [
+        ['a', 0],
+        ['b', 1],
+        ['d', 1],
+        ['c', 0],
+        ['e', 1],
+      ],
+    );
+  });
+
+  test('without early selection every mailbox runs on slot 0 and none is reserved', async () => {
+    const run = start({
+      input: { ...sync(), maxParallel: 2 },
+      overrides: { listMailboxes: listing('a', 'b', 'c') },
+    });
+    await toPromise(run.actor);
+    assert.deepEqual(run.early, []);
+    assert.deepEqual(
+      run.mailboxInputs.map((i) => i.slot),
+      [0, 0, 0],
+    );
+  });
+
+  test('a lane that cannot open gives back the mailbox reserved for it', async () => {
+    const run = start({
+      input: { ...sync(), maxParallel: 2 },
+      overrides: {
+        listMailboxes: () => ({ abort: null, changes: [], toSync: ['a', 'b', 'c', 'd'], earlySelect: true }),
+      },
+      mailbox: async ({ mailbox, lane }) => {
+        if (lane === 1) {
+          const error: SyncError = { kind: 'lane-unavailable', message: 'refused', mailbox };
+          return { mailbox, status: 'failed', counts: zeroCounts(), error };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return synced(mailbox);
+      },
+    });
+    const output = await toPromise(run.actor);
+    assert.equal(output.exitCode, 0);
+    assert.deepEqual(
+      run.progress
+        .filter((p) => p.status === 'synced')
+        .map((p) => p.mailbox)
+        .sort(),
+      ['a', 'b', 'c', 'd'],
+    );
+    assert.deepEqual(
+      run.mailboxInputs.filter((i) => i.lane === 1).map((i) => i.mailbox),
+      ['b'],
+    );
   });
 
   test('a mailbox actor that throws counts as that mailbox failing, not as a crash', async () => {
@@ -545,7 +657,7 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
     });
     const output = await toPromise(run.actor);
     assert.deepEqual(listed, [{ mailboxes: ['INBOX'], repair: true }]);
-    assert.deepEqual(run.mailboxInputs, [{ mailbox: 'INBOX', lane: 0, repair: true }]);
+    assert.deepEqual(run.mailboxInputs, [{ mailbox: 'INBOX', lane: 0, repair: true, slot: 0 }]);
     assert.equal(output.exitCode, 0);
   });
 

@@ -131,7 +131,7 @@ export async function runSync(
   try {
     const ctx = contextFor(store, lane, mailbox, warnings);
     const actor = createActor(mailboxSyncLogic(ctx), {
-      input: { mailbox: mailbox.replaceAll('/', '\0'), lane: 0, repair: options.repair ?? false },
+      input: { mailbox: mailbox.replaceAll('/', '\0'), lane: 0, repair: options.repair ?? false, slot: 0 },
     });
     actor.start();
     const output = await toPromise(actor);
