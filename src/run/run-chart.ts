@@ -4,6 +4,7 @@
 import { type Actor, createActor } from 'xstate';
 import type {
   Command,
+  EarlySelection,
   MailboxSyncOutput,
   OrchestratorInput,
   OrchestratorOutput,
@@ -17,7 +18,7 @@ import type { Logger } from '../log/logger.js';
 import type { Progress } from '../progress/progress.js';
 import type { StateStore } from '../store/index.js';
 import { runtimeError } from '../sync/runtime/errors.js';
-import { mailboxSyncLogic } from '../sync/runtime/mailbox-actors.js';
+import { earlySelector, mailboxSyncLogic } from '../sync/runtime/mailbox-actors.js';
 import { createOrchestratorActors } from '../sync/runtime/orchestrator-actors.js';
 import { connectionActorName } from '../viz/actor-names.js';
 import type { TraceRecorder } from '../viz/trace.js';
@@ -73,13 +74,13 @@ export async function runChart(run: ChartRun): Promise<number> {
   const copies = watchCopies(progress, recorder, (mailbox) => displayedName(ctx, mailbox));
   if (copies !== undefined) ctx.copies = copies;
   const runtime = createOrchestratorActors(ctx, {
-    openConnection: (side, lane, onSetupQueued) =>
+    openConnection: (side, lane, onSetupQueued, spare) =>
       openConnection(
         {
           ...connectionOptions(config[side], runFlagsOf(inv)),
           ...(onSetupQueued && { onSetupQueued }),
           ...(recorder && {
-            trace: { inspect: recorder.inspect, systemId: connectionActorName(side, lane) },
+            trace: { inspect: recorder.inspect, systemId: connectionActorName(side, lane, spare) },
           }),
         },
         imapLogger(logger),
@@ -94,9 +95,14 @@ export async function runChart(run: ChartRun): Promise<number> {
     listEarly: synchronizes(inv.command) && inv.mailboxes.length === 0 && !inv.notify,
     connectionLost: (error) => send({ type: 'connection.lost', error }),
   });
+  // Early selections serve the real mailbox actors only (a stand-in selects nothing).
+  const selectEarly = run.mailboxSync === undefined ? earlySelector(ctx) : () => {};
   const machine = orchestratorMachine.provide({
     actors: { ...runtime.actors, mailboxSync: mailboxSync(ctx) },
-    actions: progressActions(logger, ctx, progress),
+    actions: {
+      ...progressActions(logger, ctx, progress),
+      selectEarly: (_, { selections }: { selections: EarlySelection[] }) => selectEarly(selections),
+    },
   });
   const actor = createActor(machine, { input, ...(recorder && { inspect: recorder.inspect }) });
   if (progress?.enabled) showMailboxesStarting(actor, ctx, progress);

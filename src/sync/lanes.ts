@@ -21,6 +21,8 @@ export const SLOW_ROUND_TRIP_MS = 15;
  */
 export const SECOND_LANE_MAILBOXES = 4;
 
+import type { PerSide, Side } from './side.js';
+
 export interface CycleWork {
   /** Mailboxes to synchronize in the cycle. */
   dirty: number;
@@ -37,4 +39,14 @@ export function laneLimit({ dirty, newMessages, roundTripMs }: CycleWork): numbe
   const bulk = newMessages === undefined || newMessages >= BULK_MESSAGES;
   if (bulk || roundTripMs >= SLOW_ROUND_TRIP_MS) return undefined;
   return dirty >= SECOND_LANE_MAILBOXES ? 2 : 1;
+}
+
+/**
+ * The server whose connections alternate in the cycle, one per lane syncing a mailbox while the
+ * other SELECTs the lane's next (select.ts, selectEarly): the slower one, when its round trip
+ * makes the link slow and there is a next mailbox to select. Each lane then logs in once more to it.
+ */
+export function earlySideOf(roundTrips: PerSide<number>, dirty: number): Side | undefined {
+  const slower: Side = roundTrips.remote >= roundTrips.local ? 'remote' : 'local';
+  return dirty > 1 && roundTrips[slower] >= SLOW_ROUND_TRIP_MS ? slower : undefined;
 }

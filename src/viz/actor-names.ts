@@ -6,7 +6,10 @@ export function mailboxActorName(mailbox: string): string {
   return `mailbox:${mailbox}`;
 }
 
-/** The systemId to give the connection actor of `side`'s lane `lane`: `connection:local#0`. */
-export function connectionActorName(side: string, lane: number): string {
-  return `connection:${side}#${lane}`;
+/**
+ * The systemId to give the connection actor of `side`'s lane `lane`: `connection:local#0`, and
+ * `connection:remote#0b` for the lane's second connection to a slow server.
+ */
+export function connectionActorName(side: string, lane: number, second = false): string {
+  return `connection:${side}#${lane}${second ? 'b' : ''}`;
 }

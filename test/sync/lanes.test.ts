@@ -2,7 +2,13 @@
 // mailboxes with little to copy over a fast link, one for a single mailbox.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BULK_MESSAGES, laneLimit, SECOND_LANE_MAILBOXES, SLOW_ROUND_TRIP_MS } from '../../src/sync/lanes.js';
+import {
+  BULK_MESSAGES,
+  earlySideOf,
+  laneLimit,
+  SECOND_LANE_MAILBOXES,
+  SLOW_ROUND_TRIP_MS,
+} from '../../src/sync/lanes.js';
 
 const fast = SLOW_ROUND_TRIP_MS / 10;
 
@@ -24,4 +30,16 @@ test('a bulk copy, or work not known (a new mailbox, no LIST-STATUS): every lane
 
 test('a slow link: every lane, however little there is to copy', () => {
   assert.equal(laneLimit({ dirty: 2, newMessages: 0, roundTripMs: SLOW_ROUND_TRIP_MS }), undefined);
+});
+
+test('early selection: on the slower server, when its round trip makes the link slow and there is a next mailbox', () => {
+  const slow = SLOW_ROUND_TRIP_MS;
+  assert.equal(earlySideOf({ local: 1, remote: slow }, 5), 'remote');
+  assert.equal(earlySideOf({ local: slow * 2, remote: slow }, 5), 'local');
+  assert.equal(earlySideOf({ local: 1, remote: slow - 1 }, 5), undefined, 'a fast link');
+  assert.equal(
+    earlySideOf({ local: 1, remote: slow * 4 }, 1),
+    undefined,
+    'one mailbox: nothing to select ahead',
+  );
 });

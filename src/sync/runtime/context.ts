@@ -42,6 +42,14 @@ export interface SyncContext<C> {
    */
   openLane?: (lane: number) => Promise<Lane<C>>;
   /**
+   * The side slow to answer in this cycle (set by listMailboxes): each lane has two connections
+   * to it and alternates, one syncing a mailbox while the other SELECTs the lane's next
+   * (select.ts, selectEarly). Undefined: no alternation.
+   */
+  earlySide?: Side;
+  /** Opens (once) the second connection of `side` for `lane` (set by connectServers). */
+  openSpare?: (lane: number, side: Side) => Promise<C>;
+  /**
    * The mailboxes of the current cycle, keyed by the database form of the name (hierarchy
    * delimiter as \0) — the `mailbox` string the charts carry. Filled by listMailboxes from the
    * mailbox-list plan; read by the mailbox actors for wire names and the database index.

@@ -24,10 +24,10 @@ export interface Listings {
   listings: PerSide<SideListing>;
   delimiters: PerSide<string | null>;
   /**
-   * The slower server's round trip for `LIST ref ""`, the listing's first and lightest command
-   * (sent behind the credentials by startEarlyListing: the authentication included).
+   * Each server's round trip for `LIST ref ""`, the listing's first and lightest command (sent
+   * behind the credentials by startEarlyListing: the authentication included).
    */
-  roundTripMs: number;
+  roundTrips: PerSide<number>;
 }
 
 /** The root delimiter (`LIST ref ""`) and how long its round trip took. */
@@ -111,7 +111,7 @@ export async function listBothServers(
   const explicit = mailboxes.length > 0;
   const earlyOf = (side: Side) =>
     explicit || !lane[side].capabilities.includes('LIST-STATUS') ? undefined : early?.[side];
-  let roundTripMs = 0;
+  const roundTrips: PerSide<number> = { local: 0, remote: 0 };
   const roots = bothSides(async (side) => {
     const connection = lane[side];
     let root = await earlyOf(side)?.root.catch(() => undefined);
@@ -120,7 +120,7 @@ export async function listBothServers(
       if (connection.session.state === 'selected') void connection.commands.noop().catch(() => {});
       root = await timedRoot(connection, config.references[side]);
     }
-    roundTripMs = Math.max(roundTripMs, root.roundTripMs);
+    roundTrips[side] = root.roundTripMs;
     return root.delimiter;
   });
   roots.catch(() => {}); // awaited below, through `delimiters`
@@ -159,7 +159,7 @@ export async function listBothServers(
   return {
     listings: { local: listing('local'), remote: listing('remote') },
     delimiters: delimiterOf,
-    roundTripMs,
+    roundTrips,
   };
 }
 

@@ -2,7 +2,7 @@
 // does its IMAP work on both servers and checkpoints to the state database. Errors leave as
 // {kind, message} data (machines/sync-error.ts), never as a bare TypeError.
 import { fromPromise } from 'xstate';
-import type { MailboxActorContracts, SyncError } from '../../../machines/contracts.js';
+import type { EarlySelection, MailboxActorContracts, SyncError } from '../../../machines/contracts.js';
 import { mailboxSyncMachine } from '../../../machines/mailbox-sync.js';
 import type { PromiseActors } from '../../../machines/placeholders.js';
 import { type ImapConnection, ImapConnectionError } from '../../imap/connection.js';
@@ -108,6 +108,22 @@ export function createMailboxActors<C extends ImapConnection>(
     checkpointUidnext: step(async (input) =>
       (await bodies()).checkpointUidnext(store, table.get(input.lane, input.mailbox)),
     ),
+  };
+}
+
+/**
+ * The orchestrator's selectEarly action: SELECTs each lane's reserved mailbox on the lane's other
+ * connection to the slow server (select.ts, selectEarly), for the mailbox's actor to take.
+ */
+export function earlySelector<C extends ImapConnection>(ctx: SyncContext<C>) {
+  const table = tableFor(ctx);
+  return (selections: readonly EarlySelection[]): void => {
+    const side = ctx.earlySide;
+    if (side === undefined) return;
+    for (const request of selections) {
+      const issued = table.announceEarly(request, side);
+      bodies().then(({ selectEarly }) => selectEarly(table, request, side, issued), issued);
+    }
   };
 }
 

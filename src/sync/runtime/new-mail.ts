@@ -9,10 +9,8 @@ import { SIDES, type Side } from '../side.js';
 import type { SyncLogger } from './context.js';
 import { copyMessages, isOneSmallBatch, listMessages, type MessageInfo } from './copy.js';
 import { faultPoint } from './fault.js';
+import type { SideTracker } from './tracker.js';
 import { checkpointModseqOf, type MailboxWork, rereadModseq } from './work.js';
-
-/** Where a listing runs: the mailbox's database row and its two connections with their trackers. */
-type ListingSite = Pick<MailboxWork, 'idx' | 'conns' | 'trackers'>;
 
 /**
  * Lists the messages of `source` from `from` up, minus our copies; undefined when UIDNEXT says
@@ -20,17 +18,18 @@ type ListingSite = Pick<MailboxWork, 'idx' | 'conns' | 'trackers'>;
  */
 function listNew(
   store: StateStore,
-  site: ListingSite,
+  idx: number,
+  conn: ImapConnection,
+  tracker: SideTracker,
   source: Side,
   from: number,
   serverUidNext: number,
   afterSelect = false,
 ): Promise<MessageInfo[]> | undefined {
-  const skip = store.mappedUidsFrom(site.idx, source, from);
+  const skip = store.mappedUidsFrom(idx, source, from);
   const plan = planNewMessages({ dbUidNext: from, serverUidNext, skip });
   if (!plan.needed) return undefined;
-  const { conns, trackers } = site;
-  return listMessages(conns[source], trackers[source], plan.pieces, { withMessageId: false, afterSelect });
+  return listMessages(conn, tracker, plan.pieces, { withMessageId: false, afterSelect });
 }
 
 /**
@@ -41,12 +40,14 @@ function listNew(
  */
 export function listNewMessagesEarly(
   store: StateStore,
-  site: ListingSite,
+  idx: number,
+  conn: ImapConnection,
+  tracker: SideTracker,
   source: Side,
   from: number,
   listedUidNext: number | undefined,
 ): Promise<MessageInfo[]> | undefined {
-  const listing = listNew(store, site, source, from, listedUidNext ?? MAX_UID + 1, true);
+  const listing = listNew(store, idx, conn, tracker, source, from, listedUidNext ?? MAX_UID + 1, true);
   listing?.catch(() => {}); // awaited by the first appendNew pass, or dropped with the SELECT
   return listing;
 }
@@ -76,10 +77,9 @@ async function copyNewFrom(store: StateStore, logger: SyncLogger, work: MailboxW
   const early = work.firstListing[source];
   work.firstListing[source] = undefined;
   const from = work.copiedBelow[source];
-  const messages =
-    (await (first
-      ? (early ?? listNew(store, work, source, from, before))
-      : listNew(store, work, source, from, MAX_UID + 1))) ?? [];
+  const list = (serverUidNext: number) =>
+    listNew(store, work.idx, work.conns[source], tracker, source, from, serverUidNext);
+  const messages = (await (first ? (early ?? list(before)) : list(MAX_UID + 1))) ?? [];
   const found = messages.length;
   let copied = 0;
   if (found > 0) {

@@ -5,7 +5,7 @@ import { fromPromise } from 'xstate';
 import type { ListingOutcome, OrchestratorActorContracts, SyncError } from '../../../machines/contracts.js';
 import type { PromiseActors } from '../../../machines/placeholders.js';
 import type { ImapConnection } from '../../imap/connection.js';
-import { laneLimit, SLOW_ROUND_TRIP_MS } from '../lanes.js';
+import { earlySideOf, laneLimit, SLOW_ROUND_TRIP_MS } from '../lanes.js';
 import {
   type DbMailbox,
   type MailboxListPlan,
@@ -15,7 +15,7 @@ import {
   type SyncTarget,
 } from '../mailbox-list.js';
 import { toWireName } from '../names.js';
-import { type PerSide, SIDES, type Side } from '../side.js';
+import { otherSide, type PerSide, SIDES, type Side } from '../side.js';
 import type { SyncContext } from './context.js';
 import { deleteMailboxes, findRenameConflicts, renameMailbox } from './delete-rename.js';
 import { RuntimeError, runtimeError } from './errors.js';
@@ -99,7 +99,7 @@ export function createOrchestratorActors(
       readEarly = warmer?.database;
       warmer = undefined;
     }
-    const { listings, delimiters, roundTripMs } = listed;
+    const { listings, delimiters, roundTrips } = listed;
     // A version-0 database needs both delimiters before it can be read (src/store).
     if (ctx.store.upgradePending) ctx.store.upgradeSchema(delimiters.local, delimiters.remote);
     const database = readEarly ?? databaseMailboxes(ctx.store);
@@ -114,8 +114,13 @@ export function createOrchestratorActors(
     ctx.mailboxes = new Map(outcome.targets.map((t) => [t.dbName, t]));
     if (watch) await Promise.all(SIDES.map((side) => watch.watch(lane[side])));
     const work = { dirty: outcome.targets.length, newMessages: newMessagesIn(outcome.targets, database) };
-    const lanes = laneLimit({ ...work, roundTripMs });
-    return lanes === undefined ? outcome.listing : { ...outcome.listing, lanes };
+    const lanes = laneLimit({ ...work, roundTripMs: Math.max(roundTrips.local, roundTrips.remote) });
+    ctx.earlySide = repair ? undefined : earlySideOf(roundTrips, work.dirty);
+    return {
+      ...outcome.listing,
+      ...(lanes !== undefined && { lanes }),
+      ...(ctx.earlySide !== undefined && { earlySelect: true }),
+    };
   };
 
   const actors: PromiseActors<OrchestratorActorContracts> = {
@@ -257,8 +262,16 @@ class LaneWarmer {
     this.database = databaseMailboxes(this.ctx.store);
     const work = oneSideWork(side, listing, this.database, this.ignore);
     this.servers.warm(laneLimit({ ...work, roundTripMs: 0 }));
+    // The lanes' second connections to the slow server too, when there will be a next mailbox to
+    // select on them (earlySideOf).
+    const lagging = { local: 0, remote: 0, [otherSide(side)]: SLOW_ROUND_TRIP_MS };
+    const slow = earlySideOf(lagging, work.dirty);
     this.#lagging = setTimeout(
-      () => this.servers.warm(laneLimit({ ...work, roundTripMs: SLOW_ROUND_TRIP_MS })),
+      () =>
+        this.servers.warm(
+          laneLimit({ ...work, roundTripMs: SLOW_ROUND_TRIP_MS }),
+          slow && { side: slow, dirty: work.dirty },
+        ),
       SLOW_ROUND_TRIP_MS,
     );
   }

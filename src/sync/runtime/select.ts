@@ -1,16 +1,22 @@
 // selectMailbox: SELECT on both servers at once, with QRESYNC (RFC 7162 §3.2.5) when the database
 // knows the mailbox, and the working state the later steps share.
-import type { MailboxSyncInput, SelectedSide, SelectOutcome } from '../../../machines/contracts.js';
+import type {
+  EarlySelection,
+  MailboxSyncInput,
+  SelectedSide,
+  SelectOutcome,
+} from '../../../machines/contracts.js';
 import { toSyncError } from '../../../machines/sync-error.js';
 import type { ImapConnection } from '../../imap/connection.js';
 import type { QresyncParams, SelectResult } from '../../session/commands.js';
 import type { StateStore } from '../../store/index.js';
-import type { SideState } from '../../store/types.js';
-import { SIDES, type Side } from '../side.js';
-import { laneOf } from './context.js';
+import type { MailboxState, SideState } from '../../store/types.js';
+import { type PerSide, SIDES, type Side } from '../side.js';
+import { type Lane, laneOf, type SyncContext } from './context.js';
+import type { MessageInfo } from './copy.js';
 import { listNewMessagesEarly } from './new-mail.js';
 import { SideTracker } from './tracker.js';
-import { type MailboxWork, Mutex, UNWATCHED, type WorkTable } from './work.js';
+import { type EarlyHeld, type MailboxWork, Mutex, UNWATCHED, type WorkTable } from './work.js';
 
 /** RFC 7162 §3.2.5.2 sample: the highest known UIDs, at most 1024 of them in about 256 bytes. */
 const SAMPLE_UIDS = 1024;
@@ -85,28 +91,30 @@ function selectedSide(result: SelectResult, side: Side, mailbox: string): Select
   };
 }
 
-export async function selectMailbox<C extends ImapConnection>(
-  table: WorkTable<C>,
-  input: MailboxSyncInput,
-): Promise<SelectOutcome> {
-  const { store, ctx } = table;
-  const { mailbox, lane } = input;
+/** What selecting a mailbox needs from the database and the cycle's table: read before any SELECT. */
+interface Preparation {
+  mailbox: string;
+  idx: number;
+  names: PerSide<string>;
+  listedUidNext: PerSide<number> | undefined;
+  state: MailboxState | undefined;
+  /** QRESYNC from the database's state (a known mailbox, not --repair). */
+  resyncing: boolean;
+  mapped: number;
+  dbNext: PerSide<number>;
+  interruptedBefore: boolean;
+  repair: boolean;
+}
+
+function prepare<C>(ctx: SyncContext<C>, store: StateStore, mailbox: string, repair: boolean): Preparation {
   const target = ctx.mailboxes.get(mailbox);
   if (target === undefined)
     throw { kind: 'internal', message: `mailbox ${mailbox} is not in this cycle`, mailbox };
-  const conns = await laneOf(ctx, lane).catch((error: unknown) => {
-    // An extra lane that cannot open leaves the mailbox untouched: it is run on another lane.
-    throw lane > 0 ? { ...toSyncError(error, mailbox), kind: 'lane-unavailable' } : error;
-  });
-  if (conns === undefined) throw { kind: 'internal', message: `no connections for lane ${lane}`, mailbox };
   const idx = target.idx ?? store.findMailbox(Buffer.from(target.dbName))?.idx;
   if (idx === undefined)
     throw { kind: 'database', message: `mailbox ${mailbox} is not in the database`, mailbox };
-
   const state = store.getState(idx);
-  const resyncing = state !== undefined && !input.repair;
-  const mapped = resyncing ? store.mappingCount(idx) : 0;
-  const names = { local: target.local, remote: target.remote };
+  const resyncing = state !== undefined && !repair;
   const dbNext = { local: state?.local.uidNext ?? 0, remote: state?.remote.uidNext ?? 0 };
   // A run interrupted mid-copy resumes with a full synchronization of what it was copying: its
   // journal has intents left, or its mapping has rows at or above a stored UIDNEXT.
@@ -114,47 +122,162 @@ export async function selectMailbox<C extends ImapConnection>(
     resyncing &&
     (store.pendingAppendIntents(idx).length > 0 ||
       SIDES.some((side) => store.mappedUidsFrom(idx, side, dbNext[side]).length > 0));
-  // The previous mailbox's trackers stop listening before our SELECTs; ours start as each SELECT
-  // completes, so an update arriving while the other server is still selecting is not lost.
-  await table.release(lane);
-  const trackers = { local: new SideTracker(0n), remote: new SideTracker(0n) };
-  const site = { idx, conns, trackers };
-  const firstListing: MailboxWork['firstListing'] = { local: undefined, remote: undefined };
-  const detachers: Array<() => void> = [];
-  const detach = () => {
-    for (const stop of detachers.splice(0)) stop();
+  return {
+    mailbox,
+    idx,
+    names: { local: target.local, remote: target.remote },
+    listedUidNext: target.listedUidNext,
+    state,
+    resyncing,
+    mapped: resyncing ? store.mappingCount(idx) : 0,
+    dbNext,
+    interruptedBefore,
+    repair,
   };
-  const selectSide = async (side: Side) => {
-    const qresync = resyncing ? qresyncParams(store, idx, mapped, side, state[side]) : undefined;
-    // Deferred to here from connecting, so that a run with nothing to do never pays for it; done
-    // before the SELECT is queued, for the listing below to go out right behind the SELECT.
-    const compressing = conns[side].compress();
-    if (compressing !== undefined) await compressing;
-    const selecting = conns[side].select(names[side], qresync ? { qresync } : { condstore: true });
-    if (!interruptedBefore && !input.repair) {
-      const listed = target.listedUidNext?.[side];
-      firstListing[side] = listNewMessagesEarly(store, site, side, dbNext[side], listed);
-    }
+}
+
+/** One side's SELECT, done: its tracker listens to the connection from the SELECT's completion. */
+interface SideSelection<C> {
+  conn: C;
+  selected: SelectedSide;
+  tracker: SideTracker;
+  /** The first pass's listing of new messages, sent right behind the SELECT (new-mail.ts). */
+  firstListing: Promise<MessageInfo[]> | undefined;
+  /** Stops the tracker listening. */
+  detach: () => void;
+}
+
+/**
+ * Queues one side's SELECT (after COMPRESS, when due) and the listing of new messages right
+ * behind it; resolves once they are queued, with the SELECT's completion. The tracker starts
+ * listening as the SELECT completes, so an update arriving while the other side is still selecting
+ * (or, for an early selection, before the mailbox's actor starts) is not lost.
+ */
+async function queueSelection<C extends ImapConnection>(
+  store: StateStore,
+  prep: Preparation,
+  side: Side,
+  conn: C,
+): Promise<{ selection: Promise<SideSelection<C>> }> {
+  const { state, idx } = prep;
+  const qresync = prep.resyncing ? qresyncParams(store, idx, prep.mapped, side, state![side]) : undefined;
+  // Deferred to here from connecting, so that a run with nothing to do never pays for it; done
+  // before the SELECT is queued, for the listing below to go out right behind the SELECT.
+  const compressing = conn.compress();
+  if (compressing !== undefined) await compressing;
+  const tracker = new SideTracker(0n);
+  const selecting = conn.select(prep.names[side], qresync ? { qresync } : { condstore: true });
+  const firstListing =
+    prep.interruptedBefore || prep.repair
+      ? undefined
+      : listNewMessagesEarly(store, idx, conn, tracker, side, prep.dbNext[side], prep.listedUidNext?.[side]);
+  const selection = (async (): Promise<SideSelection<C>> => {
     const result = await selecting;
-    const tracker = trackers[side];
-    detachers.push(conns[side].onUnsolicited((r) => tracker.absorb(r)));
-    tracker.absorb({ kind: 'untagged', type: 'VANISHED', earlier: true, uids: result.vanished });
-    for (const { seq, attributes } of result.fetched)
-      tracker.absorb({ kind: 'untagged', type: 'FETCH', seq, attributes });
-    const selected = selectedSide(result, side, mailbox);
-    tracker.noteModseq(selected.highestModseq);
-    tracker.selected(selected.exists);
-    return selected;
-  };
-  let local: SelectedSide;
-  let remote: SelectedSide;
-  try {
-    [local, remote] = await Promise.all([selectSide('local'), selectSide('remote')]);
-  } catch (error) {
-    detach();
-    throw error;
+    const detach = conn.onUnsolicited((r) => tracker.absorb(r));
+    try {
+      tracker.absorb({ kind: 'untagged', type: 'VANISHED', earlier: true, uids: result.vanished });
+      for (const { seq, attributes } of result.fetched)
+        tracker.absorb({ kind: 'untagged', type: 'FETCH', seq, attributes });
+      const selected = selectedSide(result, side, prep.mailbox);
+      tracker.noteModseq(selected.highestModseq);
+      tracker.selected(selected.exists);
+      return { conn, selected, tracker, firstListing, detach };
+    } catch (error) {
+      detach();
+      throw error;
+    }
+  })();
+  return { selection };
+}
+
+/** A side selected ahead of its mailbox's actor, held by the WorkTable. */
+interface EarlySide<C> extends EarlyHeld<C> {
+  selection: SideSelection<C>;
+}
+
+/**
+ * Selects `side` of `prep`'s mailbox on the connection `slot` of `lane` (the lane's own, should
+ * its second one not open): once an early selection asked for on that connection has queued its
+ * SELECT, and the mailbox that used it last has been released. Resolves with the SELECT's completion.
+ */
+async function selectOn<C extends ImapConnection>(
+  table: WorkTable<C>,
+  lane: number,
+  pair: Lane<C>,
+  prep: Preparation,
+  side: Side,
+  slot: number,
+): Promise<SideSelection<C>> {
+  const target = await table.connectionOf(pair, lane, side, slot, true);
+  await table.earlyIssued(lane, side, target.slot);
+  await table.releaseConnections([target.conn]);
+  table.claim(target.conn);
+  const { selection } = await queueSelection(table.store, prep, side, target.conn);
+  return selection;
+}
+
+/**
+ * SELECTs the lane's next mailbox on `side`'s connection `slot` ahead of its actor, while the lane
+ * syncs another mailbox on its other connection; the actor's SELECT step takes it (selectMailbox)
+ * instead of selecting that side itself. A failure here only means the step selects the usual
+ * way. `issued` (WorkTable.announceEarly) is called once the SELECT is queued, or given up.
+ */
+export function selectEarly<C extends ImapConnection>(
+  table: WorkTable<C>,
+  request: EarlySelection,
+  side: Side,
+  issued: () => void,
+): void {
+  const { mailbox, lane, slot } = request;
+  const early = (async (): Promise<EarlySide<C>> => {
+    try {
+      const prep = prepare(table.ctx, table.store, mailbox, false);
+      const pair = await laneOf(table.ctx, lane);
+      if (pair === undefined) throw new Error(`no lane ${lane}`);
+      const { conn } = await table.connectionOf(pair, lane, side, slot, false);
+      await table.releaseConnections([conn]);
+      const token = table.claim(conn);
+      const { selection: selecting } = await queueSelection(table.store, prep, side, conn);
+      issued();
+      const selection = await selecting;
+      return { selection, conn, token, detach: selection.detach };
+    } finally {
+      issued();
+    }
+  })();
+  table.holdEarly(request, side, early);
+}
+
+export async function selectMailbox<C extends ImapConnection>(
+  table: WorkTable<C>,
+  input: MailboxSyncInput,
+): Promise<SelectOutcome> {
+  const { store, ctx } = table;
+  const { mailbox, lane, slot } = input;
+  const pair = await laneOf(ctx, lane).catch((error: unknown) => {
+    // An extra lane that cannot open leaves the mailbox untouched: it is run on another lane.
+    throw lane > 0 ? { ...toSyncError(error, mailbox), kind: 'lane-unavailable' } : error;
+  });
+  if (pair === undefined) throw { kind: 'internal', message: `no connections for lane ${lane}`, mailbox };
+  const prep = prepare(ctx, store, mailbox, input.repair);
+  // The previous mailboxes' trackers stop listening before our SELECTs (selectOn); ours start as
+  // each SELECT completes, so an update arriving while the other server is still selecting is
+  // not lost. The side selected ahead, if any, is taken as it is (the database rows it was
+  // prepared from are this mailbox's, which nothing else writes).
+  const selections = SIDES.map(async (side) => {
+    const early = await table.takeEarly<EarlySide<C>>(lane, mailbox, side);
+    return early?.selection ?? selectOn(table, lane, pair, prep, side, slot);
+  });
+  const settled = await Promise.allSettled(selections);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const done = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  if (failure !== undefined) {
+    for (const selection of done) selection.detach();
+    throw failure.reason;
   }
-  const selected = { local, remote };
+  const [local, remote] = done as [SideSelection<C>, SideSelection<C>];
+  const selected = { local: local.selected, remote: remote.selected };
+  const { state, idx } = prep;
   const uidValidityChanged = state
     ? SIDES.filter((s) => state[s].uidValidity !== selected[s].uidValidity)
     : [];
@@ -168,22 +291,32 @@ export async function selectMailbox<C extends ImapConnection>(
   const work: MailboxWork<C> = {
     mailbox,
     idx,
-    names,
-    conns,
-    trackers,
+    names: prep.names,
+    conns: { local: local.conn, remote: remote.conn },
+    trackers: { local: local.tracker, remote: remote.tracker },
     selected,
-    copiedBelow: { ...dbNext },
-    uidNext: { local: local.uidNext, remote: remote.uidNext },
+    copiedBelow: { ...prep.dbNext },
+    uidNext: { local: local.selected.uidNext, remote: remote.selected.uidNext },
     firstPass: { local: true, remote: true },
     // Listed in the old UIDVALIDITY's terms: worthless.
-    firstListing: uidValidityKept ? firstListing : { local: undefined, remote: undefined },
+    firstListing: uidValidityKept
+      ? { local: local.firstListing, remote: remote.firstListing }
+      : { local: undefined, remote: undefined },
     earlyCopies: { local: undefined, remote: undefined },
     unseenSince: { local: null, remote: null },
     copies: ctx.copies ?? UNWATCHED,
     largeBody: new Mutex(),
-    detach,
+    detach: () => {
+      local.detach();
+      remote.detach();
+    },
   };
   table.set(lane, work);
 
-  return { local, remote, uidValidityChanged, interrupted: uidValidityKept && interruptedBefore };
+  return {
+    local: local.selected,
+    remote: remote.selected,
+    uidValidityChanged,
+    interrupted: uidValidityKept && prep.interruptedBefore,
+  };
 }

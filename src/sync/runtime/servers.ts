@@ -15,6 +15,8 @@ export type OpenConnection = (
   side: Side,
   lane: number,
   onSetupQueued?: (connection: ImapConnection) => void,
+  /** The lane's second connection to `side` (SyncContext.openSpare). */
+  spare?: boolean,
 ) => Promise<ImapConnection>;
 
 export class Servers {
@@ -41,6 +43,11 @@ export class Servers {
   /** How many lanes the run may open (connect's `lanes`). */
   #laneCount = 1;
 
+  /** Lanes' second connections to a side, by `lane:side`, opened on first use (ctx.openSpare). */
+  #spares = new Map<string, Promise<ImapConnection>>();
+  /** The second connections opened, to keep alive and log out with the lanes. */
+  #openedSpares: Array<{ side: Side; connection: ImapConnection }> = [];
+
   /**
    * Replaces every lane with lane 0's fresh pair; lanes 1 to `lanes - 1` open when first asked
    * for (ctx.openLane), which may be while lane 0 is still opening. Nothing is kept when a side
@@ -58,6 +65,16 @@ export class Servers {
       if (lane < 1 || lane >= lanes) return Promise.reject(runtimeError(new Error(`no lane ${lane}`)));
       const opening = this.#opening.get(lane) ?? this.#openLazily(lane);
       this.#opening.set(lane, opening);
+      return opening;
+    };
+    this.ctx.openSpare = (lane, side) => {
+      const key = `${lane}:${side}`;
+      let opening = this.#spares.get(key);
+      if (opening === undefined) {
+        opening = this.#openSpare(lane, side);
+        opening.catch(() => {}); // the caller's, and a later caller's
+        this.#spares.set(key, opening);
+      }
       return opening;
     };
     try {
@@ -94,11 +111,29 @@ export class Servers {
    * lane that fails to open is given up by the mailbox that takes it (select.ts), as if it had
    * opened when asked; one no mailbox takes stays idle.
    */
-  warm(count: number | undefined): void {
+  warm(count: number | undefined, spare?: { side: Side; dirty: number }): void {
     const open = this.ctx.openLane;
     if (open === undefined) return;
     const last = Math.min(count ?? this.#laneCount, this.#laneCount);
     for (let lane = 1; lane < last; lane++) open(lane).catch(() => {});
+    // A second connection for each lane that will have a next mailbox to select on it.
+    const spares = spare === undefined ? 0 : Math.min(last, spare.dirty - last);
+    for (let lane = 0; lane < spares; lane++) this.ctx.openSpare?.(lane, spare!.side);
+  }
+
+  async #openSpare(lane: number, side: Side): Promise<ImapConnection> {
+    const lanes = this.ctx.lanes;
+    const connection = await this.open(side, lane, undefined, true).catch((error: unknown) =>
+      Promise.reject(runtimeError(error, side)),
+    );
+    // closeAll() ran meanwhile: this connection belongs to no run any more.
+    if (this.ctx.lanes !== lanes) {
+      await this.#close(connection);
+      throw runtimeError(new Error('the connections were closed'));
+    }
+    this.#openedSpares.push({ side, connection });
+    this.#watch(connection);
+    return connection;
   }
 
   async #openLazily(lane: number): Promise<Lane<ImapConnection>> {
@@ -141,11 +176,13 @@ export class Servers {
 
   /** One NOOP per connection, all at once (RFC 3501 §6.1.2: resets the server's autologout timer). */
   async keepAlive(): Promise<void> {
+    const connections = [
+      ...this.ctx.lanes.flatMap((lane) => SIDES.map((side) => ({ side, connection: lane[side] }))),
+      ...this.#openedSpares,
+    ];
     await Promise.all(
-      this.ctx.lanes.flatMap((lane) =>
-        SIDES.map((side) =>
-          lane[side].commands.noop().catch((e: unknown) => Promise.reject(runtimeError(e, side))),
-        ),
+      connections.map(({ side, connection }) =>
+        connection.commands.noop().catch((e: unknown) => Promise.reject(runtimeError(e, side))),
       ),
     );
   }
@@ -158,7 +195,9 @@ export class Servers {
     const lanes = this.ctx.lanes;
     this.ctx.lanes = [];
     this.#opening.clear();
-    const all = lanes.flatMap((lane) => SIDES.map((side) => lane[side]));
+    this.#spares.clear();
+    const spares = this.#openedSpares.splice(0).map((spare) => spare.connection);
+    const all = [...lanes.flatMap((lane) => SIDES.map((side) => lane[side])), ...spares];
     for (const connection of all) this.#leaving.add(connection);
     await Promise.all(all.map((connection) => connection.leave()));
   }

@@ -1,14 +1,14 @@
 // The working state of the mailbox a lane is synchronizing: its database row, the two selected
 // connections with their trackers, and how far new messages have been copied. It lives next to
 // the lane between the chart's steps, so no UID set ever travels through the chart.
-import type { SelectedSide } from '../../../machines/contracts.js';
+import type { EarlySelection, SelectedSide } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
 import { MAX_UID } from '../../protocol/sequence-set.js';
 import type { StateStore } from '../../store/index.js';
 import type { MailboxState } from '../../store/types.js';
 import { UidMapping } from '../mapping.js';
 import { type PerSide, SIDES, type Side } from '../side.js';
-import type { CopyObserver, SyncContext } from './context.js';
+import type { CopyObserver, Lane, SyncContext } from './context.js';
 import type { MessageInfo } from './copy.js';
 import { fetchUids } from './imap-writes.js';
 import type { SideTracker } from './tracker.js';
@@ -51,9 +51,30 @@ export interface MailboxWork<C extends ImapConnection = ImapConnection> {
 /** The observer of a run nobody watches. */
 export const UNWATCHED: CopyObserver = { planned: () => {}, copied: () => {} };
 
-/** The lane's connections and store, plus a typed error for the rare "called out of order". */
+/** What the table needs of a SELECT made ahead of its mailbox's actor (select.ts, selectEarly). */
+export interface EarlyHeld<C> {
+  /** The connection's claim (WorkTable.claim) made for this SELECT. */
+  token: object;
+  conn: C;
+  /** Stops its tracker listening. */
+  detach(): void;
+}
+
+/**
+ * The lanes' mailboxes and connections: which mailbox each lane syncs (for its steps), which
+ * mailbox last used each connection (released before the connection SELECTs again), and the
+ * SELECTs made ahead of their mailboxes' actors.
+ */
 export class WorkTable<C extends ImapConnection> {
   readonly #byLane = new Map<number, MailboxWork<C>>();
+  readonly #byConnection = new Map<C, MailboxWork<C>>();
+  /** Per connection, its latest SELECT: an early one taken after another is stale. */
+  readonly #latestSelect = new Map<C, object>();
+  readonly #early = new Map<string, Promise<EarlyHeld<C>>>();
+  /** Early selections made and not taken yet, by connection: dropped when it is claimed again. */
+  readonly #heldOn = new Map<C, { key: string; held: Promise<EarlyHeld<C>>; early: EarlyHeld<C> }>();
+  /** Per `lane:side:slot`, the latest early selection's SELECT being queued (earlyIssued). */
+  readonly #issuing = new Map<string, Promise<void>>();
 
   constructor(readonly ctx: SyncContext<C>) {}
 
@@ -62,22 +83,38 @@ export class WorkTable<C extends ImapConnection> {
   }
 
   /**
-   * The lane's previous mailbox stops listening to its connections, once a copy it started early
-   * and did not wait for (it failed first) has settled: that copy's commands name UIDs of the
-   * previous mailbox, which must still be the selected one when they go out.
+   * The mailboxes that last used `conns` stop listening to them, once a copy they started early and
+   * did not wait for (they failed first) has settled: that copy's commands name UIDs of their
+   * mailbox, which must still be the selected one when they go out.
    */
-  async release(lane: number): Promise<void> {
-    const previous = this.#byLane.get(lane);
-    if (previous === undefined) return;
-    const { local, remote } = previous.earlyCopies;
-    if (local !== undefined || remote !== undefined) await Promise.allSettled([local, remote]);
-    previous.detach();
-    if (this.#byLane.get(lane) === previous) this.#byLane.delete(lane);
+  async releaseConnections(conns: readonly C[]): Promise<void> {
+    const previous = new Set(conns.flatMap((conn) => this.#byConnection.get(conn) ?? []));
+    for (const work of previous) {
+      const { local, remote } = work.earlyCopies;
+      if (local !== undefined || remote !== undefined) await Promise.allSettled([local, remote]);
+      work.detach();
+      for (const conn of SIDES.map((side) => work.conns[side]))
+        if (this.#byConnection.get(conn) === work) this.#byConnection.delete(conn);
+    }
   }
 
-  /** The lane's mailbox from now on (its previous one was released). */
+  /** Marks `conn` as about to SELECT: an early selection held on it before is stale from now. */
+  claim(conn: C): object {
+    const token = {};
+    this.#latestSelect.set(conn, token);
+    const stale = this.#heldOn.get(conn);
+    if (stale !== undefined) {
+      this.#heldOn.delete(conn);
+      if (this.#early.get(stale.key) === stale.held) this.#early.delete(stale.key);
+      stale.early.detach();
+    }
+    return token;
+  }
+
+  /** The lane's mailbox from now on (the previous users of its connections were released). */
   set(lane: number, work: MailboxWork<C>): void {
     this.#byLane.set(lane, work);
+    for (const side of SIDES) this.#byConnection.set(work.conns[side], work);
   }
 
   get(lane: number, mailbox: string): MailboxWork<C> {
@@ -87,6 +124,96 @@ export class WorkTable<C extends ImapConnection> {
     }
     return work;
   }
+
+  /**
+   * `side`'s connection `slot` of `lane` (`pair`) and the slot it really is: the lane's own for
+   * slot 0, or for a side whose connections do not alternate; otherwise its second one, opened on
+   * first use. A second one the server refuses turns alternation off for the cycle; with
+   * `fallBack` the lane's own is used instead (slot 0).
+   */
+  async connectionOf(
+    pair: Lane<C>,
+    lane: number,
+    side: Side,
+    slot: number,
+    fallBack: boolean,
+  ): Promise<{ conn: C; slot: number }> {
+    const { ctx } = this;
+    if (slot === 0 || side !== ctx.earlySide || ctx.openSpare === undefined)
+      return { conn: pair[side], slot: 0 };
+    try {
+      return { conn: await ctx.openSpare(lane, side), slot };
+    } catch (error) {
+      ctx.earlySide = undefined;
+      ctx.logger.debug(side, null, `no second connection, no early SELECT: ${(error as Error).message}`);
+      if (!fallBack) throw error;
+      return { conn: pair[side], slot: 0 };
+    }
+  }
+
+  /**
+   * Resolves once the early selection last asked for on `lane`'s connection `slot` to `side` has
+   * queued its SELECT (or given up). A mailbox SELECTs on a connection after that: SELECTs then
+   * reach it in the order they claimed it, and the latest claim is the mailbox it ends up in.
+   */
+  earlyIssued(lane: number, side: Side, slot: number): Promise<void> {
+    return this.#issuing.get(`${lane}:${side}:${slot}`) ?? Promise.resolve();
+  }
+
+  /**
+   * Called as the early selection is asked for, before anything else can run: from then on a
+   * SELECT on its connection waits (earlyIssued) until the returned function is called.
+   */
+  announceEarly({ lane, slot }: EarlySelection, side: Side): () => void {
+    let issued = () => {};
+    this.#issuing.set(
+      `${lane}:${side}:${slot}`,
+      new Promise<void>((resolve) => {
+        issued = resolve;
+      }),
+    );
+    return issued;
+  }
+
+  /** Holds the early selection of a lane's next mailbox, taken by the mailbox's SELECT step. */
+  holdEarly({ lane, mailbox }: EarlySelection, side: Side, selection: Promise<EarlyHeld<C>>): void {
+    const key = earlyKey(lane, mailbox, side);
+    this.#early.set(key, selection);
+    selection.then(
+      (early) => {
+        // Not taken yet and still the connection's latest: a later claim of it drops this one.
+        const latest = this.#latestSelect.get(early.conn) === early.token;
+        if (!latest) early.detach();
+        else if (this.#early.get(key) === selection)
+          this.#heldOn.set(early.conn, { key, held: selection, early });
+      },
+      () => {}, // taken (or dropped) by the mailbox's SELECT step
+    );
+  }
+
+  /**
+   * The early selection of `mailbox`'s `side` for `lane`, once made; undefined when none was,
+   * when it failed, or when its connection has been claimed by another SELECT since (its tracker
+   * then stops listening).
+   */
+  async takeEarly<T extends EarlyHeld<C>>(lane: number, mailbox: string, side: Side): Promise<T | undefined> {
+    const key = earlyKey(lane, mailbox, side);
+    const held = this.#early.get(key);
+    if (held === undefined) return undefined;
+    this.#early.delete(key);
+    const early = await held.catch(() => undefined);
+    if (early !== undefined && this.#heldOn.get(early.conn)?.held === held) this.#heldOn.delete(early.conn);
+    if (early === undefined) return undefined;
+    if (this.#latestSelect.get(early.conn) !== early.token) {
+      early.detach();
+      return undefined;
+    }
+    return early as T;
+  }
+}
+
+function earlyKey(lane: number, mailbox: string, side: Side): string {
+  return `${lane}\0${side}\0${mailbox}`;
 }
 
 export function dbState(store: StateStore, work: MailboxWork): MailboxState {
