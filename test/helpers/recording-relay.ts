@@ -8,22 +8,29 @@ export interface RecordingRelay {
   port: number;
   /** Client→server chunks so far, as latin1 text. */
   chunks: string[];
-  /** Chunks of both directions in the order they reached the relay, and each new connection. */
-  both: Array<{ from: 'client' | 'server' | 'connect'; text: string }>;
+  /**
+   * Chunks of both directions in the order they reached the relay, and each new connection;
+   * `connection` counts the relay's connections from 0.
+   */
+  both: Array<{ from: 'client' | 'server' | 'connect'; text: string; connection: number }>;
   close(): Promise<void>;
 }
 
 export async function startRecordingRelay(targetHost: string, targetPort: number): Promise<RecordingRelay> {
   const chunks: string[] = [];
   const both: RecordingRelay['both'] = [];
+  let connections = 0;
   const relay = await startTcpRelay(targetHost, targetPort, (client, upstream) => {
-    both.push({ from: 'connect', text: '' });
+    const connection = connections++;
+    both.push({ from: 'connect', text: '', connection });
     client.on('data', (chunk: Buffer) => {
       chunks.push(chunk.toString('latin1'));
-      both.push({ from: 'client', text: chunk.toString('latin1') });
+      both.push({ from: 'client', text: chunk.toString('latin1'), connection });
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => both.push({ from: 'server', text: chunk.toString('latin1') }));
+    upstream.on('data', (chunk: Buffer) =>
+      both.push({ from: 'server', text: chunk.toString('latin1'), connection }),
+    );
     upstream.pipe(client);
     client.on('end', () => upstream.end());
   });

@@ -45,6 +45,8 @@ export class Servers {
 
   /** Lanes' second connections to a side, by `lane:side`, opened on first use (ctx.openSpare). */
   #spares = new Map<string, Promise<ImapConnection>>();
+  /** Settles once lane 0's pair is open, or could not be. */
+  #firstPair: Promise<void> = Promise.resolve();
   /** The second connections opened, to keep alive and log out with the lanes. */
   #openedSpares: Array<{ side: Side; connection: ImapConnection }> = [];
 
@@ -77,8 +79,13 @@ export class Servers {
       }
       return opening;
     };
+    const first = this.#openPair(0, onSetupQueued);
+    this.#firstPair = first.then(
+      () => {},
+      () => {},
+    );
     try {
-      opened[0] = await this.#openPair(0, onSetupQueued);
+      opened[0] = await first;
     } catch (error) {
       const standIn = await this.#openedMeanwhile(opened);
       if (standIn !== undefined) {
@@ -122,6 +129,9 @@ export class Servers {
   }
 
   async #openSpare(lane: number, side: Side): Promise<ImapConnection> {
+    // After the lane's own pair: under a server's limit on connections per user, a second
+    // connection must not take the place of a lane's.
+    await (lane === 0 ? this.#firstPair : this.ctx.openLane?.(lane));
     const lanes = this.ctx.lanes;
     const connection = await this.open(side, lane, undefined, true).catch((error: unknown) =>
       Promise.reject(runtimeError(error, side)),
