@@ -1,12 +1,24 @@
 // One trusted IMAP connection: the connection chart (machines/connection.ts) driven with real
 // effects — transport, parser feed, session, streamed bodies — behind a small facade that
 // resolves once authenticated with QRESYNC enabled; COMPRESS, when asked for, waits for `compress()`.
-import { type Actor, createActor, fromPromise, type InspectionEvent, waitFor } from 'xstate';
+import {
+  type Actor,
+  type AnyActorRef,
+  createActor,
+  fromPromise,
+  type InspectionEvent,
+  waitFor,
+} from 'xstate';
 import { type CloseInfo, type ConnectionEvent, connectionMachine } from '../../machines/connection.js';
 import { formatSequenceSet } from '../protocol/sequence-set.js';
 import type { Arg } from '../protocol/serializer.js';
 import type { FetchAttributes, UntaggedResponse } from '../protocol/types.js';
-import { type SelectOptions, type SelectResult, SessionCommands } from '../session/commands.js';
+import {
+  type AuthRequest,
+  type SelectOptions,
+  type SelectResult,
+  SessionCommands,
+} from '../session/commands.js';
 import { Session } from '../session/session.js';
 import { openTransport, type Transport, type TransportOptions } from '../transport/transport.js';
 import { argBuilder, ImapSerializer } from './args.js';
@@ -116,7 +128,7 @@ export class ImapConnection {
       (detail) => this.session.close('protocol', detail),
       { bodySink: this.#bodies.sinkFor },
     );
-    this.#actor = createActor(this.#machine(), {
+    this.#actor = createActor(chartFor(options.timeouts), {
       input: {
         server: options.name,
         startTls: options.transport.type === 'imap' && (options.startTls ?? true),
@@ -153,6 +165,7 @@ export class ImapConnection {
       this.#logger.warn(this.name, `COMPRESS refused, going on uncompressed: ${event.detail}`),
     );
     this.#wireSession();
+    effectsOf.set(this.#actor, this.#effects());
     this.#actor.start();
   }
 
@@ -428,62 +441,117 @@ export class ImapConnection {
     this.#transport?.close();
   }
 
-  #machine() {
+  /** What the chart's actors and actions do on this connection (see chartFor). */
+  #effects(): ChartEffects {
     const imap = this.commands;
-    const timeouts = this.#options.timeouts ?? {};
-    return connectionMachine.provide({
-      actors: {
-        openTransport: fromPromise(() => this.#open()),
-        capability: fromPromise(() => imap.capability()),
-        startTls: fromPromise(async (): Promise<string[] | undefined> => {
-          await imap.starttls(this.#switching((t, remainder) => t.startTls(remainder)));
-          // RFC 3501 §6.2.1: capabilities sent before the handshake are not to be trusted.
-          return undefined;
-        }),
-        authenticate: fromPromise(({ input }) => {
-          const authenticated = imap.authenticate(input);
-          if (input.enable !== undefined) this.#signalSetupQueued();
-          return authenticated;
-        }),
-        compress: fromPromise(() => imap.compress(this.#switching((t, rest) => t.startCompression(rest)))),
-        enable: fromPromise(({ input }) => {
-          const enabled = imap.enable(input.extensions);
-          this.#signalSetupQueued();
-          return enabled;
-        }),
-        select: fromPromise(({ input }) => imap.select(input.mailbox, input.options)),
-        idle: fromPromise(async ({ signal }) => {
-          // Listen before IDLE goes out: the `+` and the first EXISTS often arrive in one read.
-          let stopListening = () => {};
-          const changed = new Promise<void>((resolve) => {
-            stopListening = this.session.onUnsolicited(() => resolve());
-            signal.addEventListener('abort', () => resolve(), { once: true });
-          });
-          const handle = imap.idle();
-          try {
-            await Promise.race([handle.started, changed]);
-            await changed;
-          } finally {
-            stopListening();
-          }
-          await handle.done();
-        }),
-        unselect: fromPromise(async () => {
-          await this.session.command('UNSELECT');
-        }),
-        logout: fromPromise(async () => {
-          await imap.logout(() => this.#onLogoutWritten?.());
-        }),
+    return {
+      open: () => this.#open(),
+      capability: () => imap.capability(),
+      startTls: async () => {
+        await imap.starttls(this.#switching((t, remainder) => t.startTls(remainder)));
+        // RFC 3501 §6.2.1: capabilities sent before the handshake are not to be trusted.
+        return undefined;
       },
-      actions: {
-        failPendingCommands: (_, close) => this.#shutDown(close),
+      authenticate: (input) => {
+        const authenticated = imap.authenticate(input);
+        if (input.enable !== undefined) this.#signalSetupQueued();
+        return authenticated;
       },
-      delays: {
-        ...(timeouts.greeting !== undefined && { greetingTimeout: timeouts.greeting }),
-        ...(timeouts.command !== undefined && { commandTimeout: timeouts.command }),
+      compress: () => imap.compress(this.#switching((t, rest) => t.startCompression(rest))),
+      enable: (input) => {
+        const enabled = imap.enable(input.extensions);
+        this.#signalSetupQueued();
+        return enabled;
       },
-    });
+      select: (input) => imap.select(input.mailbox, input.options),
+      idle: async (signal) => {
+        // Listen before IDLE goes out: the `+` and the first EXISTS often arrive in one read.
+        let stopListening = () => {};
+        const changed = new Promise<void>((resolve) => {
+          stopListening = this.session.onUnsolicited(() => resolve());
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        const handle = imap.idle();
+        try {
+          await Promise.race([handle.started, changed]);
+          await changed;
+        } finally {
+          stopListening();
+        }
+        await handle.done();
+      },
+      unselect: async () => {
+        await this.session.command('UNSELECT');
+      },
+      logout: async () => {
+        await imap.logout(() => this.#onLogoutWritten?.());
+      },
+      shutDown: (close) => this.#shutDown(close),
+    };
   }
+}
+
+/** What the connection chart's actors and actions do, for one connection. */
+interface ChartEffects {
+  open(): Promise<void>;
+  capability(): Promise<string[]>;
+  startTls(): Promise<string[] | undefined>;
+  authenticate(input: AuthRequest): ReturnType<SessionCommands<Arg>['authenticate']>;
+  compress(): Promise<void>;
+  enable(input: { extensions: string[] }): ReturnType<SessionCommands<Arg>['enable']>;
+  select(input: { mailbox: string; options?: SelectOptions }): Promise<SelectResult>;
+  idle(signal: AbortSignal): Promise<void>;
+  unselect(): Promise<void>;
+  logout(): Promise<void>;
+  shutDown(close: CloseInfo): void;
+}
+
+/** Each chart actor's connection; an invoked actor finds it through its parent, the chart actor. */
+const effectsOf = new WeakMap<AnyActorRef, ChartEffects>();
+
+function effects(self: AnyActorRef): ChartEffects {
+  const found = effectsOf.get(self) ?? (self._parent && effectsOf.get(self._parent));
+  if (found === undefined) throw new Error('connection chart actor without a connection');
+  return found;
+}
+
+/**
+ * The connection chart with its effects, provided once per process: a provided chart is a new
+ * machine, whose states and transitions xstate builds again (~1 ms of start-up per connection,
+ * and a run may open a dozen). The effects are found per actor (effectsOf). Tests that shorten
+ * the chart's timers get a chart of their own.
+ */
+let provided: ReturnType<typeof provideChart> | undefined;
+
+function provideChart() {
+  return connectionMachine.provide({
+    actors: {
+      openTransport: fromPromise(({ self }) => effects(self).open()),
+      capability: fromPromise(({ self }) => effects(self).capability()),
+      startTls: fromPromise(({ self }) => effects(self).startTls()),
+      authenticate: fromPromise(({ self, input }) => effects(self).authenticate(input)),
+      compress: fromPromise(({ self }) => effects(self).compress()),
+      enable: fromPromise(({ self, input }) => effects(self).enable(input)),
+      select: fromPromise(({ self, input }) => effects(self).select(input)),
+      idle: fromPromise(({ self, signal }) => effects(self).idle(signal)),
+      unselect: fromPromise(({ self }) => effects(self).unselect()),
+      logout: fromPromise(({ self }) => effects(self).logout()),
+    },
+    actions: {
+      failPendingCommands: ({ self }, close) => effects(self).shutDown(close),
+    },
+  });
+}
+
+function chartFor(timeouts: ConnectionOptions['timeouts'] = {}) {
+  provided ??= provideChart();
+  if (timeouts.greeting === undefined && timeouts.command === undefined) return provided;
+  return provided.provide({
+    delays: {
+      ...(timeouts.greeting !== undefined && { greetingTimeout: timeouts.greeting }),
+      ...(timeouts.command !== undefined && { commandTimeout: timeouts.command }),
+    },
+  });
 }
 
 /** Connects, authenticates and enables QRESYNC; rejects with a one-line ImapConnectionError. */
