@@ -1,5 +1,6 @@
 // selectMailbox: SELECT on both servers at once, with QRESYNC (RFC 7162 §3.2.5) when the database
-// knows the mailbox, and the working state the later steps share.
+// knows the mailbox, and the working state the later steps share; selectEarly: the SELECT of a
+// lane's next mailbox on its second connection to a slow server, made while the lane is busy.
 import type {
   EarlySelection,
   MailboxSyncInput,

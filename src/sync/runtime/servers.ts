@@ -1,6 +1,7 @@
 // The lanes of connections: lane 0's pair opened up front, the others lazily when a mailbox first
-// runs on them (a run with one changed mailbox opens one connection per server), noticing a
-// connection that ends behind our back (watch mode reconnects), NOOP keepalives, and LOGOUT.
+// runs on them (a run with one changed mailbox opens one connection per server), a lane's second
+// connection to a slow server (select.ts, selectEarly), noticing a connection that ends behind
+// our back (watch mode reconnects), NOOP keepalives, and LOGOUT.
 import type { SyncError } from '../../../machines/contracts.js';
 import type { ImapConnection } from '../../imap/connection.js';
 import { type PerSide, SIDES, type Side } from '../side.js';
@@ -116,7 +117,9 @@ export class Servers {
    * Starts opening lanes 1 to `count - 1` (at most the run's lanes; undefined: all of them) before
    * a mailbox asks for them, so that their logins overlap a wait, lane 0's own login included. A
    * lane that fails to open is given up by the mailbox that takes it (select.ts), as if it had
-   * opened when asked; one no mailbox takes stays idle.
+   * opened when asked; one no mailbox takes stays idle. With `spare`, the lanes that will have a
+   * next mailbox (of `dirty`) also open their second connection to `side`, each once its own
+   * pair is in (ctx.openSpare).
    */
   warm(count: number | undefined, spare?: { side: Side; dirty: number }): void {
     const open = this.ctx.openLane;
