@@ -34,6 +34,19 @@ function listing(...toSync: string[]) {
   return () => ({ abort: null, changes: [], toSync });
 }
 
+/** `listing`, from a server slow to answer: the lanes select their next mailboxes ahead. */
+function earlyListing(...toSync: string[]) {
+  return () => ({ ...listing(...toSync)(), earlySelect: true });
+}
+
+/** A mailbox actor that syncs after `ms(mailbox)` milliseconds. */
+function syncedAfter(ms: (mailbox: string) => number): MailboxFake {
+  return async ({ mailbox }) => {
+    await new Promise((resolve) => setTimeout(resolve, ms(mailbox)));
+    return synced(mailbox);
+  };
+}
+
 interface Harness {
   overrides?: Partial<Impls>;
   mailbox?: MailboxFake;
@@ -228,18 +241,8 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
   test('early selection: each lane reserves its next mailbox, selected ahead on its other slot', async () => {
     const run = start({
       input: { ...sync(), maxParallel: 2 },
-      overrides: {
-        listMailboxes: () => ({
-          abort: null,
-          changes: [],
-          toSync: ['a', 'b', 'c', 'd', 'e'],
-          earlySelect: true,
-        }),
-      },
-      mailbox: async ({ mailbox }) => {
-        await new Promise((resolve) => setTimeout(resolve, mailbox === 'a' ? 20 : 2));
-        return synced(mailbox);
-      },
+      overrides: { listMailboxes: earlyListing('a', 'b', 'c', 'd', 'e') },
+      mailbox: syncedAfter((mailbox) => (mailbox === 'a' ? 20 : 2)),
     });
     const output = await toPromise(run.actor);
     assert.equal(output.exitCode, 0);
@@ -264,18 +267,8 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
     const delays: Record<string, number> = { a: 10, b: 1, c: 1, d: 30, e: 1 };
     const run = start({
       input: { ...sync(), maxParallel: 2 },
-      overrides: {
-        listMailboxes: () => ({
-          abort: null,
-          changes: [],
-          toSync: ['a', 'b', 'c', 'd', 'e'],
-          earlySelect: true,
-        }),
-      },
-      mailbox: async ({ mailbox }) => {
-        await new Promise((resolve) => setTimeout(resolve, delays[mailbox]));
-        return synced(mailbox);
-      },
+      overrides: { listMailboxes: earlyListing('a', 'b', 'c', 'd', 'e') },
+      mailbox: syncedAfter((mailbox) => delays[mailbox]!),
     });
     const output = await toPromise(run.actor);
     assert.deepEqual(output.summary.mailboxes, { synced: 5, stopped: 0, failed: 0 });
@@ -308,7 +301,7 @@ describe('orchestrator chart', { timeout: 10_000 }, () => {
     const run = start({
       input: { ...sync(), maxParallel: 2 },
       overrides: {
-        listMailboxes: () => ({ abort: null, changes: [], toSync: ['a', 'b', 'c', 'd'], earlySelect: true }),
+        listMailboxes: earlyListing('a', 'b', 'c', 'd'),
       },
       mailbox: async ({ mailbox, lane }) => {
         if (lane === 1) {

@@ -241,7 +241,7 @@ export function selectEarly<C extends ImapConnection>(
       const { selection: selecting } = await queueSelection(table.store, prep, side, conn);
       issued();
       const selection = await selecting;
-      return { selection, conn, token, detach: selection.detach };
+      return { selection, token };
     } finally {
       issued();
     }

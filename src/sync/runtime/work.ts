@@ -55,9 +55,8 @@ export const UNWATCHED: CopyObserver = { planned: () => {}, copied: () => {} };
 export interface EarlyHeld<C> {
   /** The connection's claim (WorkTable.claim) made for this SELECT. */
   token: object;
-  conn: C;
-  /** Stops its tracker listening. */
-  detach(): void;
+  /** The selection made: its connection, and how to stop its tracker listening. */
+  selection: { conn: C; detach(): void };
 }
 
 /**
@@ -106,7 +105,7 @@ export class WorkTable<C extends ImapConnection> {
     if (stale !== undefined) {
       this.#heldOn.delete(conn);
       if (this.#early.get(stale.key) === stale.held) this.#early.delete(stale.key);
-      stale.early.detach();
+      stale.early.selection.detach();
     }
     return token;
   }
@@ -182,10 +181,9 @@ export class WorkTable<C extends ImapConnection> {
     selection.then(
       (early) => {
         // Not taken yet and still the connection's latest: a later claim of it drops this one.
-        const latest = this.#latestSelect.get(early.conn) === early.token;
-        if (!latest) early.detach();
-        else if (this.#early.get(key) === selection)
-          this.#heldOn.set(early.conn, { key, held: selection, early });
+        const { conn, detach } = early.selection;
+        if (this.#latestSelect.get(conn) !== early.token) detach();
+        else if (this.#early.get(key) === selection) this.#heldOn.set(conn, { key, held: selection, early });
       },
       () => {}, // taken (or dropped) by the mailbox's SELECT step
     );
@@ -202,10 +200,11 @@ export class WorkTable<C extends ImapConnection> {
     if (held === undefined) return undefined;
     this.#early.delete(key);
     const early = await held.catch(() => undefined);
-    if (early !== undefined && this.#heldOn.get(early.conn)?.held === held) this.#heldOn.delete(early.conn);
+    const conn = early?.selection.conn;
+    if (conn !== undefined && this.#heldOn.get(conn)?.held === held) this.#heldOn.delete(conn);
     if (early === undefined) return undefined;
-    if (this.#latestSelect.get(early.conn) !== early.token) {
-      early.detach();
+    if (this.#latestSelect.get(early.selection.conn) !== early.token) {
+      early.selection.detach();
       return undefined;
     }
     return early as T;
