@@ -3,26 +3,34 @@
 // and the Perl/ours wall-time ratio. Exits non-zero when any run failed or left the servers different.
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type CellRow as Row, runCell } from './cell.js';
 import { lowerBoundScenarios } from './lower-bound.js';
-import { NODE_STARTUP_VARIABLES, type RunResult } from './pair.js';
+import { NODE_STARTUP_VARIABLES } from './pair.js';
 import { CpuAccounting, ensureGnuTime, median, TOOLS, type Tool } from './runner.js';
-import { type BenchContext, BenchFailure, SCENARIOS, type Scenario } from './scenarios.js';
-
-interface Row {
-  scenario: Scenario;
-  tool: Tool;
-  outcome: { runs: RunResult[] } | { failure: string };
-}
+import { type BenchContext, SCENARIOS } from './scenarios.js';
 
 const USAGE =
-  'usage: sync-bench [--tools=perl,ours] [--scenarios=1,2,3,4,5,6] [--runs=N] [--scale=1] [--db-dir=DIR]\n' +
+  'usage: sync-bench [--tools=perl,ours] [--scenarios=1,2,3,4,5,6] [--match=TEXT] [--runs=N] [--interleave]\n' +
+  '                  [--scale=1] [--db-dir=DIR]\n' +
   SCENARIOS.map((s) => `  ${s.group}: ${s.label}`).join('\n');
 
-function parseOptions(): { tools: Tool[]; groups: Set<number>; context: Omit<BenchContext, 'cpu'> } {
+interface Options {
+  tools: Tool[];
+  groups: Set<number>;
+  /** Only the cells whose label holds this text. */
+  match: string | undefined;
+  /** Alternate the tools run by run within a cell, rather than all of one tool's runs first. */
+  interleave: boolean;
+  context: Omit<BenchContext, 'cpu'>;
+}
+
+function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       tools: { type: 'string', default: 'perl,ours' },
       scenarios: { type: 'string', default: '1,2,3,4,5,6' },
+      match: { type: 'string' },
+      interleave: { type: 'boolean', default: false },
       runs: { type: 'string', default: '3' },
       scale: { type: 'string', default: '1' },
       'db-dir': { type: 'string' },
@@ -49,7 +57,13 @@ function parseOptions(): { tools: Tool[]; groups: Set<number>; context: Omit<Ben
   const dbDir = values['db-dir'];
   if (dbDir !== undefined && !statSync(dbDir, { throwIfNoEntry: false })?.isDirectory())
     throw new Error(`--db-dir ${dbDir} is not a directory`);
-  return { tools, groups, context: { runs, scale, ...(dbDir !== undefined && { dbDir }) } };
+  return {
+    tools,
+    groups,
+    match: values.match,
+    interleave: values.interleave,
+    context: { runs, scale, ...(dbDir !== undefined && { dbDir }) },
+  };
 }
 
 const seconds = (s: number) => `${s.toFixed(s < 10 ? 3 : 2)} s`;
@@ -102,8 +116,10 @@ function formatTable(rows: Row[]): string {
   return [format(header), ...lines].join('\n');
 }
 
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
 async function main(): Promise<number> {
-  const { tools, groups, context } = parseOptions();
+  const { tools, groups, match, interleave, context } = parseOptions();
   ensureGnuTime();
   const cpu = CpuAccounting.create();
   if (!cpu) {
@@ -113,32 +129,26 @@ async function main(): Promise<number> {
   }
   const unset = NODE_STARTUP_VARIABLES.filter((name) => process.env[name] !== undefined);
   if (unset.length > 0) process.stderr.write(`sync-bench: both tools run without ${unset.join(', ')}\n`);
-  const scenarios = [...SCENARIOS, ...lowerBoundScenarios].filter((s) => groups.has(s.group));
+  const scenarios = [...SCENARIOS, ...lowerBoundScenarios].filter(
+    (s) => groups.has(s.group) && (match === undefined || s.label.includes(match)),
+  );
+  if (scenarios.length === 0) throw new Error('no scenario matches --scenarios and --match');
   const rows: Row[] = [];
   try {
     for (const scenario of scenarios) {
       // The lower bound is one copier, not a tool comparison: run once.
-      for (const tool of scenario.group === 6 ? [TOOLS.raw] : tools) {
-        process.stderr.write(`… ${scenario.group}. ${scenario.label}: ${tool.name}\n`);
-        try {
-          const runs = await scenario.run(tool, { ...context, ...(cpu && { cpu }) });
-          rows.push({ scenario, tool, outcome: { runs } });
-        } catch (error) {
-          if (!(error instanceof BenchFailure)) throw error;
-          process.stderr.write(`!!! ${scenario.group}. ${scenario.label}: ${tool.name} ${error.message}\n`);
-          rows.push({
-            scenario,
-            tool,
-            outcome: { failure: `${tool.name}: ${error.message.split('\n')[0]!.replace(/:$/, '')}` },
-          });
-        }
-      }
+      const cellTools = scenario.group === 6 ? [TOOLS.raw] : tools;
+      const cellContext = { ...context, ...(cpu && { cpu }) };
+      rows.push(...(await runCell(scenario, cellTools, { interleave, context: cellContext, log: progress })));
     }
   } finally {
     cpu?.remove();
   }
   const scale = context.scale === 1 ? '' : `, scale ${context.scale}`;
-  process.stdout.write(`\nsync benchmark (${context.runs} run(s) per cell${scale})\n${formatTable(rows)}\n`);
+  const order = interleave ? ', tools interleaved' : '';
+  process.stdout.write(
+    `\nsync benchmark (${context.runs} run(s) per cell${order}${scale})\n${formatTable(rows)}\n`,
+  );
   const failed = rows.filter((r) => 'failure' in r.outcome).length;
   if (failed > 0) process.stdout.write(`\n${failed} cell(s) FAILED\n`);
   return failed > 0 ? 1 : 0;
