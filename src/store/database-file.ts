@@ -62,14 +62,6 @@ export function openLocked(path: string, create: boolean): Database.Database {
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE; COMMIT');
-    // Write-ahead log while we hold the database: a commit is one synced append to the log (FULL:
-    // durable once commit returns), where a rollback journal in exclusive mode cost three syncs
-    // (journal, database, journal header reset): 81 fsyncs instead of 275 on a small incremental,
-    // each a disk flush on a laptop. Set after the exclusive lock, so SQLite never makes the
-    // shared-memory index (a `-shm` file) either. StateStore.close() puts the file back in
-    // rollback mode, as the Perl tool expects it; after a crash, whichever tool opens it next
-    // replays the log.
-    db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
   } catch (e) {
@@ -84,4 +76,28 @@ export function openLocked(path: string, create: boolean): Database.Database {
     }
   }
   return db;
+}
+
+/**
+ * Puts a database opened by openLocked into write-ahead-log mode, for a run about to write: a
+ * commit is then one synced append to the log (FULL: durable once commit returns), where a rollback
+ * journal in exclusive mode costs three syncs (journal, database, journal header reset): 81 fsyncs
+ * instead of 275 on a small incremental, each a disk flush on a laptop. The switch itself rewrites
+ * the header through a journal (four syncs), and leaving the mode at close as many again, so a run
+ * that writes nothing (a no-op) never makes it and leaves the file as it found it. Under the
+ * exclusive lock SQLite never makes the shared-memory index (a `-shm` file) either. After a crash,
+ * whichever tool opens the file next replays the log.
+ */
+export function startWriteAheadLog(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+}
+
+/** True when the file is in write-ahead-log mode (a run killed while writing left it so). */
+export function inWriteAheadLog(db: Database.Database): boolean {
+  return db.pragma('journal_mode', { simple: true }) === 'wal';
+}
+
+/** Back to rollback-journal mode, as the Perl tool expects the file. */
+export function endWriteAheadLog(db: Database.Database): void {
+  db.pragma('journal_mode = DELETE');
 }

@@ -1,7 +1,7 @@
 // StateStore: the synchronisation state of one account pair, in the SQLite database shared with
 // the Perl InterIMAP 0.5.7. Every write method is one synchronous transaction (a checkpoint).
 import type Database from 'better-sqlite3';
-import { openLocked } from './database-file.js';
+import { endWriteAheadLog, inWriteAheadLog, openLocked, startWriteAheadLog } from './database-file.js';
 import { StoreError } from './errors.js';
 import { createSchema, ensureOwnTables, inspectSchema, upgradeLegacySchema } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -57,6 +57,8 @@ export class StateStore {
   #statements: Statements | undefined;
   /** Runs its argument in a transaction. Made once: db.transaction() builds four wrappers per call. */
   readonly #inTransaction: (fn: () => unknown) => unknown;
+  /** The file is in write-ahead-log mode: this run has written, or a killed one left it so. */
+  #logging: boolean;
 
   private constructor(
     private readonly db: Database.Database,
@@ -66,6 +68,7 @@ export class StateStore {
     readonly created: boolean,
   ) {
     this.#inTransaction = db.transaction((fn: () => unknown) => fn());
+    this.#logging = inWriteAheadLog(db);
   }
 
   /**
@@ -101,18 +104,32 @@ export class StateStore {
   }
 
   /**
-   * Releases the lock, the file back in rollback-journal mode (database-file.ts); should that
-   * fail, it stays a valid database in write-ahead-log mode.
+   * Releases the lock, the file back in rollback-journal mode if a write had left it in
+   * write-ahead-log mode (database-file.ts); should that fail, it stays a valid database in that mode.
    */
   close(): void {
-    try {
-      this.db.pragma('journal_mode = DELETE');
-    } catch {}
+    if (this.#logging) {
+      try {
+        endWriteAheadLog(this.db);
+      } catch {}
+    }
     this.db.close();
   }
 
-  /** Runs `fn` in one transaction (nested calls become savepoints). `fn` must not be async. */
+  /** Throws unless the database is open (closed by a shutdown, for instance). */
+  assertOpen(): void {
+    if (!this.db.open) throw new StoreError('open', `database ${this.path} is closed`);
+  }
+
+  /**
+   * Runs `fn`, which writes, in one transaction (nested calls become savepoints). `fn` must not
+   * be async. Every write of the store goes through here: the first one starts the log.
+   */
   transaction<T>(fn: () => T): T {
+    if (!this.#logging && !this.db.inTransaction) {
+      startWriteAheadLog(this.db);
+      this.#logging = true;
+    }
     return this.#inTransaction(fn) as T;
   }
 
@@ -145,11 +162,14 @@ export class StateStore {
     if (this.findMailbox(name) !== undefined) {
       throw new StoreError('exists', `mailbox ${showName(name)} already exists in the database`);
     }
-    return Number(sql.insertMailbox.run(name, subscribed ? 1 : 0).lastInsertRowid);
+    return this.transaction(() => Number(sql.insertMailbox.run(name, subscribed ? 1 : 0).lastInsertRowid));
   }
 
   setSubscribed(idx: number, subscribed: boolean): void {
-    this.#expectOneRow(this.#sql.setSubscribed.run(subscribed ? 1 : 0, idx), 'mailbox', idx);
+    const sql = this.#sql;
+    this.transaction(() =>
+      this.#expectOneRow(sql.setSubscribed.run(subscribed ? 1 : 0, idx), 'mailbox', idx),
+    );
   }
 
   /**
@@ -249,9 +269,9 @@ export class StateStore {
 
   getMappings(idx: number): UidMapping {
     const sql = this.#sql;
-    const [locals, remotes] = this.transaction(
-      () => [sql.mappedLocal.all(idx), sql.mappedRemote.all(idx)] as [number[], number[]],
-    );
+    // No other connection can write between these reads: the file is locked exclusively.
+    const locals = sql.mappedLocal.all(idx) as number[];
+    const remotes = sql.mappedRemote.all(idx) as number[];
     const byLocal = new Map<number, number>();
     const byRemote = new Map<number, number>();
     for (let i = 0; i < locals.length; i++) {
@@ -363,7 +383,8 @@ export class StateStore {
   }
 
   clearAppendIntents(idx: number): void {
-    this.#sql.clearIntents.run(idx);
+    const sql = this.#sql;
+    this.transaction(() => sql.clearIntents.run(idx));
   }
 
   // ---- helpers -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // on both sides, and one mailbox failing (UIDVALIDITY changed) without stopping the others; all of
 // it with one connection per server and with four (mailboxes synchronized in parallel).
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { SECOND_LANE_MAILBOXES } from '../../src/sync/lanes.js';
 import { loadCorpus, makeCorpus } from '../helpers/corpus.js';
@@ -33,9 +34,13 @@ for (const maxConnections of [1, 4]) {
       assert.match(run.stderr, /13 mailbox\(es\) synced; messages copied 2 to local, 120 to remote/);
     });
 
-    test('no-op rerun: no mailbox is selected, one connection per server', async () => {
+    test('no-op rerun: no mailbox is selected, one connection per server, the database untouched', async () => {
+      const database = readFileSync(pair.database);
+      const modified = statSync(pair.database).mtimeMs;
       const run = await pair.run(['--debug']);
       assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(readFileSync(pair.database), database);
+      assert.equal(statSync(pair.database).mtimeMs, modified);
       for (const side of ['local', 'remote'] as const) {
         const commands = traffic(run.stderr, side).filter((l) => l.startsWith('C: '));
         assert.ok(!commands.some((c) => /^C: \S+ (SELECT|EXAMINE)/.test(c)), commands.join('\n'));

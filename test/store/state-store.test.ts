@@ -88,7 +88,7 @@ describe('opening', () => {
     assert.deepEqual([...header], [1, 1]);
   });
 
-  test('a log left by a killed run is replayed by the next open', (t) => {
+  test('a log left by a killed run is replayed by the next open, and ended at its close though it writes nothing', (t) => {
     const path = join(tempDir(t), 'state.db');
     const script = `import { StateStore } from ${JSON.stringify(STORE_MODULE)};
       const store = StateStore.open(${JSON.stringify(path)}, { create: true });
@@ -98,8 +98,40 @@ describe('opening', () => {
     assert.equal(r.status, 0, String(r.stderr));
     assert.ok(statSync(`${path}-wal`).size > 0, 'the killed run left its log');
     const store = StateStore.open(path, { create: false });
-    t.after(() => store.close());
     assert.notEqual(store.findMailbox(Buffer.from('INBOX')), undefined);
+    store.close();
+    assert.throws(() => statSync(`${path}-wal`), /ENOENT/);
+    assert.deepEqual([...readFileSync(path).subarray(18, 20)], [1, 1], 'back in rollback mode');
+  });
+
+  test('a run that only reads leaves the file as it found it: same bytes, same time, no log', (t) => {
+    const path = join(tempDir(t), 'state.db');
+    const first = StateStore.open(path, { create: true });
+    const idx = first.addMailbox(name('INBOX'), true);
+    first.initMailboxState(
+      idx,
+      { uidValidity: 1, uidNext: 3, highestModseq: 5n },
+      { uidValidity: 2, uidNext: 3, highestModseq: 7n },
+    );
+    first.addMappings(idx, [
+      [1, 1],
+      [2, 2],
+    ]);
+    first.close();
+    const bytes = readFileSync(path);
+    const mtime = statSync(path).mtimeMs;
+
+    const store = StateStore.open(path, { create: false });
+    store.assertOpen();
+    assert.equal(store.listMailboxes().length, 1);
+    assert.equal(store.getMappings(idx).byLocal.get(2), 2);
+    assert.equal(store.getState(idx)?.remote.highestModseq, 7n);
+    assert.throws(() => statSync(`${path}-wal`), /ENOENT/, 'reading starts no log');
+    store.close();
+    assert.deepEqual(readFileSync(path), bytes);
+    assert.equal(statSync(path).mtimeMs, mtime);
+    for (const suffix of ['-wal', '-journal']) assert.throws(() => statSync(path + suffix), /ENOENT/);
+    assert.throws(() => store.assertOpen(), storeError('open', /state\.db is closed$/));
   });
 
   test('a second store in the same process is refused too', (t) => {

@@ -126,7 +126,7 @@ export function createOrchestratorActors(
   const actors: PromiseActors<OrchestratorActorContracts> = {
     // The runtime opens and locks the database before it starts the chart (the mailbox actors
     // bind the store when they are created); this step only checks that it did.
-    openDatabase: fromPromise(() => step(() => ctx.store.transaction(() => undefined))),
+    openDatabase: fromPromise(() => step(() => ctx.store.assertOpen())),
     // Both sides always: MAILBOX arguments of --delete/--rename are in the local delimiter, which
     // only the local server can tell, even when only the remote server is a target.
     connectServers: fromPromise(({ input }) =>

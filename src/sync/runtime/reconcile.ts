@@ -54,14 +54,17 @@ export async function applyPlan(
       throw runtimeError(error, side);
     }
   });
-  ctx.store.transaction(() => {
-    for (const row of plan.dbInsert) {
-      const idx = ctx.store.addMailbox(dbCell(row.name), row.subscribed);
-      const target = ctx.mailboxes.get(row.name);
-      if (target !== undefined) target.idx = idx;
-    }
-    for (const row of plan.dbSetSubscribed) ctx.store.setSubscribed(row.idx, row.subscribed);
-  });
+  // A run with nothing to record writes nothing (the store starts its log on the first write).
+  if (plan.dbInsert.length > 0 || plan.dbSetSubscribed.length > 0) {
+    ctx.store.transaction(() => {
+      for (const row of plan.dbInsert) {
+        const idx = ctx.store.addMailbox(dbCell(row.name), row.subscribed);
+        const target = ctx.mailboxes.get(row.name);
+        if (target !== undefined) target.idx = idx;
+      }
+      for (const row of plan.dbSetSubscribed) ctx.store.setSubscribed(row.idx, row.subscribed);
+    });
+  }
   for (const row of plan.dbInsert) {
     ctx.logger.info(
       'database',
