@@ -39,6 +39,19 @@ function sqliteCode(e: unknown): string | undefined {
   return e instanceof Database.SqliteError ? e.code : undefined;
 }
 
+/** SQLite's failures of the file itself rather than of a statement: the disk, the directory. */
+const FILE_FAILURES = /^SQLITE_(CANTOPEN|IOERR|FULL|READONLY)/;
+
+/**
+ * A write that failed because the file could not be written (a full disk, a directory where the
+ * log cannot be made) as a StoreError naming the database; any other error as it is.
+ */
+export function fileFailure(e: unknown, path: string): unknown {
+  const code = sqliteCode(e);
+  if (code === undefined || !FILE_FAILURES.test(code)) return e;
+  return new StoreError('open', `cannot write database ${path}: ${(e as Error).message}`);
+}
+
 /**
  * Opens `path` read-write and locks it exclusively before anything else (in particular before
  * any network traffic), or throws a StoreError. The lock is SQLite's own: `locking_mode =

@@ -1,7 +1,13 @@
 // StateStore: the synchronisation state of one account pair, in the SQLite database shared with
 // the Perl InterIMAP 0.5.7. Every write method is one synchronous transaction (a checkpoint).
 import type Database from 'better-sqlite3';
-import { endWriteAheadLog, inWriteAheadLog, openLocked, startWriteAheadLog } from './database-file.js';
+import {
+  endWriteAheadLog,
+  fileFailure,
+  inWriteAheadLog,
+  openLocked,
+  startWriteAheadLog,
+} from './database-file.js';
 import { StoreError } from './errors.js';
 import { createSchema, ensureOwnTables, inspectSchema, upgradeLegacySchema } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -126,11 +132,15 @@ export class StateStore {
    * be async. Every write of the store goes through here: the first one starts the log.
    */
   transaction<T>(fn: () => T): T {
-    if (!this.#logging && !this.db.inTransaction) {
-      startWriteAheadLog(this.db);
-      this.#logging = true;
+    try {
+      if (!this.#logging && !this.db.inTransaction) {
+        startWriteAheadLog(this.db);
+        this.#logging = true;
+      }
+      return this.#inTransaction(fn) as T;
+    } catch (e) {
+      throw fileFailure(e, this.path);
     }
-    return this.#inTransaction(fn) as T;
   }
 
   #ready(): void {

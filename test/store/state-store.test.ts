@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -102,6 +102,21 @@ describe('opening', () => {
     store.close();
     assert.throws(() => statSync(`${path}-wal`), /ENOENT/);
     assert.deepEqual([...readFileSync(path).subarray(18, 20)], [1, 1], 'back in rollback mode');
+  });
+
+  test('a log that cannot be made is a clear error at the first write, which writes nothing', (t) => {
+    const path = join(tempDir(t), 'state.db');
+    const store = StateStore.open(path, { create: true });
+    t.after(() => store.close());
+    mkdirSync(`${path}-wal`); // where SQLite would make the log
+    assert.throws(
+      () => store.addMailbox(name('INBOX'), true),
+      storeError('open', /^cannot write database .*state\.db: unable to open database file$/),
+    );
+    rmdirSync(`${path}-wal`);
+    assert.equal(store.findMailbox(name('INBOX')), undefined);
+    store.addMailbox(name('INBOX'), true);
+    assert.notEqual(store.findMailbox(name('INBOX')), undefined);
   });
 
   test('a run that only reads leaves the file as it found it: same bytes, same time, no log', (t) => {
