@@ -17,17 +17,13 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { SYNC_CODE_RAN } from './sync-code.js';
+import { announcedSyncCode } from './sync-code.js';
 
-/**
- * What became of the cache: none used, none yet, used, used though made by a run that synchronized
- * no mailbox (`partial`), or refused by V8 (another Node or V8 flags).
- */
-export type CompileCacheOutcome = 'disabled' | 'absent' | 'accepted' | 'partial' | 'rejected';
+/** What became of the cache: none used, none yet, used, or refused by V8 (another Node or V8 flags). */
+export type CompileCacheOutcome = 'disabled' | 'absent' | 'accepted' | 'rejected';
 
-const SUFFIX = '.v8';
-/** Marks a cache made by a run that synchronized no mailbox: it lacks the sync code. */
-const PARTIAL = '.partial';
+/** A cache file: `<stem>.<kinds>.v8`, the kinds of work (sync-code.ts) its code was compiled by. */
+const CACHE_FILE = /^(.*)\.(\d+)\.v8$/;
 const HEADER = /^\/\/ interimap program ([0-9a-f]{64})\n/;
 
 /** The first line tools/bundle.mjs gives the program: the SHA-256 of the rest, naming the build. */
@@ -37,55 +33,43 @@ export function programHeader(digest: string): string {
 
 /**
  * Runs `file` as a CommonJS module, with the code cache kept in `cacheDir` (undefined: no cache).
- * When the cache was not used, the code V8 compiled is saved there when the process exits with 0,
- * so that it covers the functions a successful run needed, not only the top level. A cache made by
- * a run that synchronized no mailbox (the first run after an upgrade is often one with nothing to
- * do) is saved as partial and made again, once, by the first run that does synchronize one: every
- * later sync would otherwise compile the mailbox steps anew (~15 ms of CPU on a small incremental).
+ * When the process exits with 0, the code V8 compiled is saved there if the run used no cache or
+ * did a kind of work (sync-code.ts) the cache's run had not: V8 compiles a function on its first
+ * call, so a cache covers what the runs that made it did. The first run after an upgrade is often
+ * one with nothing to do, or an initial sync; without this, every later incremental would compile
+ * the mailbox steps, or the flag and expunge code, anew (~15 ms of CPU on a small incremental,
+ * ~10 ms on the benchmark's). A run using the cache compiles only what the cache lacks, so the
+ * cache saved then holds both.
  */
 export function runProgram(file: string, cacheDir: string | undefined): CompileCacheOutcome {
   const source = readFileSync(file, 'utf8');
   const name = cacheDir === undefined ? undefined : cacheName(file, source);
-  const cacheFile =
-    name !== undefined && privateDirectory(cacheDir!) ? join(cacheDir!, name.file) : undefined;
-  const partialFile = cacheFile === undefined ? undefined : partialName(cacheFile);
-  let cachedData = cacheFile === undefined ? undefined : readIfPresent(cacheFile);
-  const partial = cachedData === undefined && partialFile !== undefined;
-  if (partial) cachedData = readIfPresent(partialFile);
+  const dir = name !== undefined && privateDirectory(cacheDir!) ? cacheDir! : undefined;
+  const found = dir === undefined ? undefined : findCache(dir, name!.stem);
+  const cachedData = found === undefined ? undefined : readIfPresent(found.file);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     cachedData,
   });
   const outcome: CompileCacheOutcome =
-    cacheFile === undefined
+    dir === undefined
       ? 'disabled'
       : cachedData === undefined
         ? 'absent'
         : script.cachedDataRejected
           ? 'rejected'
-          : partial
-            ? 'partial'
-            : 'accepted';
-  if (cacheFile !== undefined && outcome !== 'accepted')
+          : 'accepted';
+  if (dir !== undefined)
     process.once('exit', (code) => {
       if (code !== 0) return;
-      const synced = (globalThis as Record<symbol, unknown>)[SYNC_CODE_RAN] === true;
-      if (synced) {
-        save(script, cacheFile, name!.build);
-        removeIfPresent(partialFile!);
-      } else if (outcome !== 'partial') {
-        save(script, partialFile!, name!.build);
-        if (outcome === 'rejected') removeIfPresent(cacheFile); // else read and refused every run
-      }
+      const ran = announcedSyncCode();
+      const covered = outcome === 'accepted' ? found!.kinds : 0;
+      if (outcome === 'accepted' && (ran & ~covered) === 0) return;
+      save(script, dir, `${name!.stem}.${ran | covered}.v8`, name!);
     });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   return outcome;
-}
-
-/** The partial cache's name beside the full one's. */
-function partialName(cacheFile: string): string {
-  return `${cacheFile.slice(0, -SUFFIX.length)}${PARTIAL}${SUFFIX}`;
 }
 
 /**
@@ -96,13 +80,25 @@ function partialName(cacheFile: string): string {
  * V8 itself checks little more than the text's length; hashing the text here instead would cost
  * ~3 ms of every start. A program without the header gets no cache.
  */
-function cacheName(file: string, source: string): { build: string; file: string } | undefined {
+function cacheName(file: string, source: string): { build: string; stem: string } | undefined {
   const digest = HEADER.exec(source)?.[1];
   if (digest === undefined) return undefined;
   const { size, mtimeMs } = statSync(file);
   const build = `program-${digest.slice(0, 32)}-${size}-${Math.trunc(mtimeMs)}-`;
   const options = fnv1a(`${process.execArgv.join(' ')}\n${process.env.NODE_OPTIONS ?? ''}`);
-  return { build, file: `${build}${process.version}-${process.arch}-${options}${SUFFIX}` };
+  return { build, stem: `${build}${process.version}-${process.arch}-${options}` };
+}
+
+/** The cache of `stem` in `dir` covering the most kinds of work, if any. */
+function findCache(dir: string, stem: string): { file: string; kinds: number } | undefined {
+  let found: { file: string; kinds: number } | undefined;
+  for (const entry of readdirSync(dir)) {
+    const match = CACHE_FILE.exec(entry);
+    if (match?.[1] !== stem) continue;
+    const kinds = Number(match[2]);
+    if (found === undefined || kinds > found.kinds) found = { file: join(dir, entry), kinds };
+  }
+  return found;
 }
 
 /** 32-bit FNV-1a of a short string, in hex: tells option sets apart in a file name. */
@@ -123,12 +119,6 @@ function privateDirectory(dir: string): boolean {
   }
 }
 
-function removeIfPresent(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {}
-}
-
 function readIfPresent(file: string): Buffer | undefined {
   try {
     return readFileSync(file);
@@ -137,16 +127,20 @@ function readIfPresent(file: string): Buffer | undefined {
   }
 }
 
-/** Written whole under a temporary name then renamed: a concurrent run reads the old cache or the new. */
-function save(script: Script, file: string, build: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
+/**
+ * Written whole under a temporary name then renamed: a concurrent run reads the old cache or the
+ * new. Every other cache of the directory goes: other builds', and this one's older ones.
+ */
+function save(script: Script, dir: string, kept: string, name: { build: string; stem: string }): void {
+  const temporary = join(dir, `${kept}.${process.pid}.tmp`);
   try {
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
-    renameSync(temporary, file);
-    // The caches of other builds of the program are of no further use.
-    const dir = dirname(file);
-    for (const name of readdirSync(dir))
-      if (name.endsWith(SUFFIX) && !name.startsWith(build)) unlinkSync(join(dir, name));
+    renameSync(temporary, join(dir, kept));
+    for (const entry of readdirSync(dir)) {
+      if (entry === kept || !entry.endsWith('.v8')) continue;
+      if (!entry.startsWith(name.build) || CACHE_FILE.exec(entry)?.[1] === name.stem)
+        unlinkSync(join(dir, entry));
+    }
   } catch {
     try {
       unlinkSync(temporary);

@@ -4,12 +4,12 @@
 import { createRunEngine } from '../run/engine.js';
 import { limitHeapGrowth } from '../run/heap-sizing.js';
 import { runCli } from './run.js';
-import { announceSyncCode } from './sync-code.js';
+import { announceSyncCode, syncCodeOf } from './sync-code.js';
 
 // The heap is sized once the Node modules a run needs are loaded (see heap-sizing.ts).
 const engine = createRunEngine(undefined, {
   modulesLoaded: limitHeapGrowth,
-  mailboxesSynced: announceSyncCode,
+  mailboxesSynced: (counts) => announceSyncCode(syncCodeOf(counts)),
 });
 void runCli(process.argv.slice(2), process.env, engine).then((code) => {
   process.exitCode = code;

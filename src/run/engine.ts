@@ -1,6 +1,7 @@
 // The RunEngine behind `interimap`: locks the state database, opens both servers' transports at
 // once (a tunnel's server starts, a socket's TCP and TLS handshakes run), and only then loads the
 // bulk of the run (run-chart.ts: IMAP, charts, sync runtime), which takes them over.
+import type { SyncCounts } from '../../machines/contracts.js';
 import type { MailboxSyncLogic } from '../../machines/orchestrator.js';
 import { type Invocation, type RunEngine, synchronizes } from '../cli/invocation.js';
 import { defaultDatabasePath } from '../config/paths.js';
@@ -33,8 +34,8 @@ export interface RunHooks {
    * before the bulk of the run: the command sizes V8's heap there (src/run/heap-sizing.ts).
    */
   modulesLoaded?(): void;
-  /** The run, now over, synchronized a mailbox (src/cli/compile-cache.ts keeps that code). */
-  mailboxesSynced?(): void;
+  /** The run, now over, synchronized mailboxes with these counts (src/cli/compile-cache.ts keeps that code). */
+  mailboxesSynced?(counts: SyncCounts): void;
 }
 
 /** `mailboxSync`: the mailbox actors' logic; default: the real one (mailboxSyncLogic). */

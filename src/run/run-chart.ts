@@ -9,6 +9,7 @@ import type {
   OrchestratorInput,
   OrchestratorOutput,
   RunSummary,
+  SyncCounts,
 } from '../../machines/contracts.js';
 import { type OrchestratorEvent, orchestratorMachine } from '../../machines/orchestrator.js';
 import { type Invocation, synchronizes } from '../cli/invocation.js';
@@ -53,8 +54,8 @@ export interface ChartRun {
   started: bigint;
   /** The mailbox actors' logic (tests stand in their own); default: mailboxSyncLogic. */
   mailboxSync: MailboxSyncFactory | undefined;
-  /** Told, as the run ends, that it synchronized a mailbox. */
-  mailboxesSynced: (() => void) | undefined;
+  /** Told, as the run ends, that it synchronized mailboxes, and what it did to them. */
+  mailboxesSynced: ((counts: SyncCounts) => void) | undefined;
 }
 
 /** Runs the orchestrator chart; resolves to the exit code. Closes the database and the recorder. */
@@ -125,7 +126,7 @@ export async function runChart(run: ChartRun): Promise<number> {
   try {
     actor.start();
     const { exitCode, summary } = await output;
-    if (summary.mailboxes.synced > 0) run.mailboxesSynced?.();
+    if (summary.mailboxes.synced > 0) run.mailboxesSynced?.(summary.counts);
     if (summary.fatal !== null) for (const line of summary.fatal.message.split('\n')) logError(logger, line);
     if (progress?.enabled) progress.finish(summary);
     else if (synchronizes(inv.command)) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { programHeader } from '../../src/cli/compile-cache.js';
+import { SYNC_CODE } from '../../src/cli/sync-code.js';
 import { INTERIMAP } from '../helpers/interimap-bin.js';
 import { makeScratchDir, removeScratchDir } from '../helpers/scratch.js';
 
@@ -21,15 +22,20 @@ function writeProgram(file: string, body: string): void {
 
 /**
  * Runs `program` through runProgram in a fresh process: its output, then runProgram's outcome.
- * `synced`: the program says it synchronized a mailbox, as main.ts does (see body below).
+ * `kinds`: the kinds of work the program says it did, as main.ts does (sync-code.ts; body below).
  */
-function run(program: string, cacheDir: string, nodeOptions: string[] = [], synced = true) {
+function run(
+  program: string,
+  cacheDir: string,
+  nodeOptions: string[] = [],
+  kinds: number = SYNC_CODE.mailbox,
+) {
   const script =
     `const { runProgram } = await import(${JSON.stringify(MODULE)});` +
     `process.stdout.write(runProgram(${JSON.stringify(program)}, ${JSON.stringify(cacheDir)}) + '\\n');`;
   const r = spawnSync(process.execPath, [...nodeOptions, '--input-type=module', '-e', script], {
     encoding: 'utf8',
-    env: { ...process.env, TEST_SYNCED: synced ? '1' : '0' },
+    env: { ...process.env, TEST_KINDS: String(kinds) },
   });
   const output = r.stdout.trimEnd().split('\n');
   const outcome = output.pop();
@@ -41,10 +47,21 @@ const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.
 describe('runProgram', () => {
   const program = join(work, 'program.cjs');
   const cache = join(work, 'cache');
-  /** A program that doubles `n` and, when run `synced`, says it synchronized a mailbox. */
+  /**
+   * A program that doubles `n`, calls a function for each kind of work it is told it did (so that
+   * V8 compiles it) and says it did them.
+   */
   const body = (n: number) =>
     `function twice(x) { return 2 * x; }\nconsole.log('ran', twice(${n}), typeof require, typeof module);\n` +
-    `if (process.env.TEST_SYNCED === '1') globalThis[Symbol.for('interimap.compile-cache.sync-code-ran')] = true;\n`;
+    `const kinds = Number(process.env.TEST_KINDS);\n` +
+    [1, 2, 4, 8]
+      .map(
+        (k) =>
+          `function work${k}() { return [${Array.from({ length: 40 }, (_, i) => `'${k}-${i}'`)}].join(); }\n`,
+      )
+      .join('') +
+    `for (const [k, work] of [[1, work1], [2, work2], [4, work4], [8, work8]]) if (kinds & k) work();\n` +
+    `if (kinds) globalThis[Symbol.for('interimap.compile-cache.sync-code-ran')] = kinds;\n`;
 
   test('the first run compiles and saves, the next uses the cache', () => {
     writeProgram(program, body(21));
@@ -89,33 +106,37 @@ describe('runProgram', () => {
     assert.equal(run(program, cache).outcome, 'accepted');
   });
 
-  test('a damaged cache refused by a run that synchronized nothing gives way to a partial one', () => {
+  test('a damaged cache refused by a run that synchronized nothing gives way to that run’s', () => {
     const dir = join(work, 'cache-damaged');
     run(program, dir);
     const [whole] = cacheFiles(dir);
+    assert.match(whole ?? '', /\.1\.v8$/);
     writeFileSync(join(dir, whole!), readFileSync(join(dir, whole!)).fill(7, 0, 64));
-    assert.equal(run(program, dir, [], false).outcome, 'rejected');
-    assert.deepEqual(cacheFiles(dir), [whole!.replace(/\.v8$/, '.partial.v8')]);
-    assert.equal(run(program, dir, [], false).outcome, 'partial');
+    assert.equal(run(program, dir, [], 0).outcome, 'rejected');
+    assert.deepEqual(cacheFiles(dir), [whole!.replace(/\.1\.v8$/, '.0.v8')]);
+    assert.equal(run(program, dir, [], 0).outcome, 'accepted');
   });
 
-  test('a run that synchronized nothing saves a partial cache, made whole once by one that does', () => {
-    const dir = join(work, 'cache-partial');
-    const quiet = (expected: string) => assert.equal(run(program, dir, [], false).outcome, expected);
-    quiet('absent');
-    const [partial] = cacheFiles(dir);
-    assert.match(partial ?? '', /\.partial\.v8$/);
-    const written = statSync(join(dir, partial!)).mtimeMs;
-    quiet('partial');
-    assert.equal(
-      statSync(join(dir, partial!)).mtimeMs,
-      written,
-      'a partial cache is not rewritten for nothing',
-    );
-    assert.equal(run(program, dir).outcome, 'partial');
-    assert.deepEqual(cacheFiles(dir), [partial!.replace(/\.partial\.v8$/, '.v8')]);
-    assert.equal(run(program, dir).outcome, 'accepted');
-    quiet('accepted');
+  test('a run doing work its cache’s runs had not saves it again, holding both; others leave it', () => {
+    const dir = join(work, 'cache-kinds');
+    const file = (kinds: number) => cacheFiles(dir).find((f) => f.endsWith(`.${kinds}.v8`));
+    assert.equal(run(program, dir, [], 0).outcome, 'absent');
+    assert.deepEqual(cacheFiles(dir), [file(0)]);
+    const written = statSync(join(dir, file(0)!)).mtimeMs;
+    assert.equal(run(program, dir, [], 0).outcome, 'accepted');
+    assert.equal(statSync(join(dir, file(0)!)).mtimeMs, written, 'a cache is not rewritten for nothing');
+
+    assert.equal(run(program, dir, [], SYNC_CODE.mailbox | SYNC_CODE.copy).outcome, 'accepted');
+    assert.deepEqual(cacheFiles(dir), [file(3)], 'the cache of a mailbox copy replaces the one of no work');
+    const copy = statSync(join(dir, file(3)!)).size;
+    assert.equal(run(program, dir, [], SYNC_CODE.mailbox | SYNC_CODE.flags).outcome, 'accepted');
+    assert.deepEqual(cacheFiles(dir), [file(7)], 'copies and flag updates');
+    assert.ok(statSync(join(dir, file(7)!)).size > copy, 'the new cache holds the code of both runs');
+    const both = statSync(join(dir, file(7)!)).mtimeMs;
+    for (const kinds of [0, 3, 5, 7]) assert.equal(run(program, dir, [], kinds).outcome, 'accepted');
+    assert.equal(statSync(join(dir, file(7)!)).mtimeMs, both);
+    assert.equal(run(program, dir, [], SYNC_CODE.mailbox | SYNC_CODE.expunge).outcome, 'accepted');
+    assert.deepEqual(cacheFiles(dir), [file(15)]);
   });
 
   test('a run that fails saves nothing', () => {
