@@ -89,16 +89,26 @@ function cacheName(file: string, source: string): { build: string; stem: string 
   return { build, stem: `${build}${process.version}-${process.arch}-${options}` };
 }
 
-/** The cache of `stem` in `dir` covering the most kinds of work, if any. */
+/**
+ * The cache of `stem` in `dir` covering the most kinds of work, if any (two runs finishing
+ * together may each have saved one).
+ */
 function findCache(dir: string, stem: string): { file: string; kinds: number } | undefined {
   let found: { file: string; kinds: number } | undefined;
   for (const entry of readdirSync(dir)) {
     const match = CACHE_FILE.exec(entry);
     if (match?.[1] !== stem) continue;
     const kinds = Number(match[2]);
-    if (found === undefined || kinds > found.kinds) found = { file: join(dir, entry), kinds };
+    if (found === undefined || kindCount(kinds) > kindCount(found.kinds))
+      found = { file: join(dir, entry), kinds };
   }
   return found;
+}
+
+function kindCount(kinds: number): number {
+  let count = 0;
+  for (let rest = kinds; rest !== 0; rest &= rest - 1) count++;
+  return count;
 }
 
 /** 32-bit FNV-1a of a short string, in hex: tells option sets apart in a file name. */

@@ -139,6 +139,16 @@ describe('runProgram', () => {
     assert.deepEqual(cacheFiles(dir), [file(15)]);
   });
 
+  test('of two caches left by runs ending together, the one covering more kinds of work is used', () => {
+    const dir = join(work, 'cache-two');
+    run(program, dir, [], SYNC_CODE.expunge);
+    const [expunges] = cacheFiles(dir);
+    const threeKinds = expunges!.replace(/\.8\.v8$/, '.7.v8');
+    writeFileSync(join(dir, threeKinds), readFileSync(join(dir, expunges!)));
+    assert.equal(run(program, dir, [], 7).outcome, 'accepted');
+    assert.deepEqual(cacheFiles(dir).sort(), [threeKinds, expunges].sort(), 'covered: nothing saved');
+  });
+
   test('a run that fails saves nothing', () => {
     const failing = join(work, 'failing.cjs');
     const dir = join(work, 'cache-failing');
