@@ -5,7 +5,7 @@
 // each): they meet on a registered symbol.
 import type { SyncCounts } from '../../machines/contracts.js';
 
-export const SYNC_CODE_RAN = Symbol.for('interimap.compile-cache.sync-code-ran');
+const SYNC_CODE_RAN = Symbol.for('interimap.compile-cache.sync-code-ran');
 
 /** The kinds of work whose code only the runs doing them compile: bits of a mask. */
 export const SYNC_CODE = { mailbox: 1, copy: 2, flags: 4, expunge: 8 } as const;
